@@ -1,0 +1,56 @@
+# ASC Keys: `make help` lists the targets.
+
+GO        ?= go
+BIN       := bin/asckeys
+# The app's UI updates all go through fyne.Do (FyneApp.toml: fyneDo = true), so
+# Fyne may drop its own locking; the race detector in `make test` then catches
+# any update that does not.
+TAGS      := migrated_fynedo
+GOFLAGS_TAGS := -tags=$(TAGS)
+export GOFLAGS := $(strip $(GOFLAGS) $(GOFLAGS_TAGS))
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## Install the system packages a build needs (only those missing)
+	@scripts/deps.sh --build
+
+.PHONY: deps-test
+deps-test: ## Install what the tests need too (Xvfb, D-Bus, GNOME Keyring, mingw-w64)
+	@scripts/deps.sh --test --windows
+
+.PHONY: build
+build: ## Build bin/asckeys
+	$(GO) build -o $(BIN) .
+
+.PHONY: run
+run: deps build ## Install what is missing, build and start the app
+	./$(BIN)
+
+.PHONY: test
+test: deps-test ## gofmt, vet, Windows/macOS compile checks, go test -race with a real keychain, smoke test under Xvfb
+	@GO=$(GO) scripts/test.sh
+
+.PHONY: bench
+bench: ## Run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: screenshots
+screenshots: deps-test ## Refresh docs/screenshots from a real window under Xvfb
+	$(GO) build -o $(BIN) .
+	scripts/smoke.sh $(BIN) docs/screenshots/main-window.png "ASC Keys"
+
+.PHONY: package
+package: deps ## Build a Linux package (tar.xz) with the fyne tool
+	$(GO) run $(FYNE_TOOL) package --os linux --release --tags $(TAGS) --name asckeys --app-id io.asckeys.app --icon assets/icon.png
+	@ls -l asckeys.tar.xz
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf bin build asckeys.tar.xz
+	$(GO) clean -testcache
