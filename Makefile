@@ -32,6 +32,10 @@ build: ## Build bin/asckeys
 run: deps build ## Install what is missing, build and start the app
 	./$(BIN)
 
+.PHONY: demo
+demo: deps build ## Try the whole app on a sandbox account (no Apple account, nothing of yours touched)
+	./$(BIN) demo
+
 .PHONY: test
 test: deps-test ## gofmt, vet, Windows/macOS compile checks, go test -race with a real keychain, smoke test under Xvfb
 	@GO=$(GO) scripts/test.sh

@@ -1,36 +1,52 @@
 // Command asckeys is ASC Keys: a desktop app that links App Store Connect API
 // keys and shows, downloads and manages signing certificates and provisioning
-// profiles.
+// profiles. With no arguments it opens the window; with a command it is the
+// command line (asckeys --help).
 package main
 
 import (
+	"context"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"golang.org/x/term"
 
 	"github.com/asckeys/asckeys/assets"
+	"github.com/asckeys/asckeys/cli"
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui"
 )
 
 func main() {
+	// Ctrl-C or a logout cancels command-line work and closes the window.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Execute(ctx, os.Args[1:], cli.Env{
+		IsTerminal: func(f any) bool {
+			file, ok := f.(*os.File)
+			return ok && term.IsTerminal(int(file.Fd()))
+		},
+		OpenWindow: func(opts gui.Options) error { return openWindow(ctx, opts) },
+	})
+	stop()
+	os.Exit(code)
+}
+
+// openWindow shows the main window until it is closed or ctx ends. It is the
+// only place that needs Fyne's driver, so the gui package tests without one.
+func openWindow(ctx context.Context, opts gui.Options) error {
 	a := app.NewWithID(core.AppID)
 	a.SetIcon(assets.Icon)
-	w := a.NewWindow(core.AppName)
-	w.SetContent(gui.Create(a, w))
-	w.Resize(fyne.NewSize(1100, 700))
+	w := a.NewWindow(opts.Title)
+	w.SetContent(gui.Create(a, w, opts))
+	w.Resize(fyne.NewSize(1180, 740))
 	w.SetMaster()
-
-	// A logout or `kill` ends the app the same way as closing the window.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-sig
+		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-
 	w.ShowAndRun()
+	return nil
 }

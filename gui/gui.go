@@ -10,7 +10,7 @@ import (
 )
 
 // Create builds the content of the main window.
-func Create(a fyne.App, w fyne.Window) fyne.CanvasObject {
+func Create(a fyne.App, w fyne.Window, opts Options) fyne.CanvasObject {
 	org := newOrgPanel(w)
 	empty := newEmptyState()
 	split := container.NewHSplit(org.buildUI(), empty.buildUI())

@@ -101,7 +101,7 @@ func TestEmptyWindowTeachesHowToLinkAKey(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := test.NewWindow(nil)
 	defer w.Close()
-	content := Create(a, w)
+	content := Create(a, w, Options{})
 	w.SetContent(content)
 	w.Resize(fyne.NewSize(1100, 700))
 

@@ -46,6 +46,8 @@ export LANG=${LANG:-en_US.UTF-8}
 app_pid=$!
 start=$(date +%s%N)
 
+# xdotool matches a regular expression: escape the title's special characters.
+title_re="^$(printf '%s' "$title" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$"
 win=""
 deadline=$((SECONDS + timeout_s))
 while [ $SECONDS -lt $deadline ]; do
@@ -56,7 +58,7 @@ while [ $SECONDS -lt $deadline ]; do
 		cat "$work/app.log" >&2
 		exit 1
 	fi
-	win=$(xdotool search --name "^${title}\$" 2>/dev/null | head -n1 || true)
+	win=$(xdotool search --name "$title_re" 2>/dev/null | head -n1 || true)
 	[ -n "$win" ] && break
 	sleep 0.1
 done

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/gui"
+	"github.com/asckeys/asckeys/storage"
+)
+
+// The demo account: hundreds of rows of every kind, served with a little
+// latency so loading looks as it does against Apple.
+var demoConfig = sandbox.Config{
+	Seed:         2026,
+	Certificates: 160,
+	Profiles:     480,
+	BundleIDs:    120,
+	Devices:      240,
+	Apps:         12,
+	Latency:      60 * time.Millisecond,
+	HourlyLimit:  3600,
+}
+
+func newDemoCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Try the whole app on a sandbox App Store Connect, with no Apple account",
+		Long: `Opens the window on a sample account served by a local sandbox App Store Connect: every
+certificate and profile type, expired and expiring items, hundreds of rows. The demo keys live in
+memory and in a throwaway folder: your own keychain and settings are never touched.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if env.OpenWindow == nil {
+				return fmt.Errorf("this build has no window")
+			}
+			d, err := startDemo(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer d.close()
+			return env.OpenWindow(d.opts)
+		},
+	}
+}
+
+type demo struct {
+	srv  *sandbox.Server
+	dir  string
+	opts gui.Options
+}
+
+func (d *demo) close() {
+	d.srv.Close()
+	os.RemoveAll(d.dir)
+}
+
+// startDemo starts the sandbox, links a demo key in a throwaway vault and
+// leaves a second sandbox key on disk for trying Add New.
+func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
+	ctx := cmd.Context()
+	dir, err := os.MkdirTemp("", "asckeys-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the demo's throwaway folder: %w", err)
+	}
+	d := &demo{dir: dir, srv: sandbox.New(demoConfig)}
+	if err := d.srv.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	fail := func(err error) (*demo, error) { d.close(); return nil, err }
+
+	vault, err := storage.Open(storage.Options{Dir: filepath.Join(dir, "config"), Keychain: storage.NewMemKeychain()})
+	if err != nil {
+		return fail(err)
+	}
+	main := d.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	k, _, err := vault.Add(ctx, storage.NewKey{Name: "Example Corp", KeyID: main.KeyID, IssuerID: main.IssuerID, Kind: core.KindTeam, Data: main.PEM})
+	if err != nil {
+		return fail(fmt.Errorf("linking the demo key: %w", err))
+	}
+	_ = vault.RecordVerification(ctx, k.ID, time.Now(), "")
+
+	second := d.srv.NewKey(core.KindTeam, sandbox.RoleDeveloper)
+	p8 := filepath.Join(dir, "AuthKey_"+second.KeyID+".p8")
+	if err := storage.WriteFilePrivate(p8, second.PEM); err != nil {
+		return fail(fmt.Errorf("writing the second demo key: %w", err))
+	}
+	hint := fmt.Sprintf("Demo: another sandbox key (Developer role) to try Add New with is %s, Issuer ID %s.", p8, second.IssuerID)
+	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\nEverything is thrown away when the window closes.\n", d.srv.URL(), hint)
+
+	d.opts = gui.Options{
+		Title:       core.AppName + " (demo)",
+		Vault:       vault,
+		NewClient:   ClientFactory(d.srv.URL()),
+		StateDir:    filepath.Join(dir, "state"),
+		DownloadDir: filepath.Join(dir, "downloads"),
+		Hint:        hint,
+	}
+	return d, nil
+}

@@ -1,0 +1,516 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/keyfile"
+	"github.com/asckeys/asckeys/storage"
+)
+
+func newKeysCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Link, list, check, rename, remove and export App Store Connect API keys",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with keys: %s", subcommandNames(cmd)) },
+	}
+	cmd.AddCommand(
+		newKeysAddCmd(env),
+		newKeysImportCmd(env),
+		newKeysListCmd(env),
+		newKeysVerifyCmd(env),
+		newKeysRenameCmd(env),
+		newKeysRemoveCmd(env),
+		newKeysExportCmd(env),
+		newKeysRestoreCmd(env),
+	)
+	return cmd
+}
+
+func subcommandNames(cmd *cobra.Command) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func newKeysAddCmd(env *Env) *cobra.Command {
+	var (
+		p8, name, keyID, issuerID string
+		individual, enterprise    bool
+		noVerify                  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "add --p8 FILE [--name N] [--key-id K] [--issuer-id I] [--individual | --enterprise] [--no-verify]",
+		Short: "Link a key from its .p8 file (the private key goes to the system keychain)",
+		Example: `  asckeys keys add --p8 ~/Downloads/AuthKey_ABCDE12345.p8 --issuer-id 69a6de70-03db-47e3-e053-5b8c7c11a4d1
+  asckeys keys add --p8 AuthKey_ABCDE12345.p8 --individual --name "My key"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if p8 == "" {
+				return usagef("--p8 FILE is required: the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect")
+			}
+			if individual && enterprise {
+				return usagef("--individual and --enterprise exclude each other: a key is one or the other")
+			}
+			kind := core.KindTeam
+			switch {
+			case individual:
+				kind = core.KindIndividual
+			case enterprise:
+				kind = core.KindEnterprise
+			}
+			data, err := readKeyFile(p8)
+			if err != nil {
+				return err
+			}
+			nk := storage.NewKey{Name: name, KeyID: keyID, IssuerID: issuerID, Kind: kind, Data: data, FileName: p8}
+			return addKey(cmd.Context(), env, nk, !noVerify)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&p8, "p8", "", "the .p8 private key file")
+	f.StringVar(&name, "name", "", "a name for the key (default: its Key ID)")
+	f.StringVar(&keyID, "key-id", "", "the Key ID (default: from the file name AuthKey_<KEYID>.p8)")
+	f.StringVar(&issuerID, "issuer-id", "", "the Issuer ID (team and enterprise keys)")
+	f.BoolVar(&individual, "individual", false, "an individual key (no Issuer ID)")
+	f.BoolVar(&enterprise, "enterprise", false, "an Apple Developer Enterprise Program key")
+	f.BoolVar(&noVerify, "no-verify", false, "save without asking Apple whether the key works (offline)")
+	_ = cmd.MarkFlagFilename("p8", "p8")
+	return cmd
+}
+
+func newKeysImportCmd(env *Env) *cobra.Command {
+	var name string
+	var noVerify bool
+	cmd := &cobra.Command{
+		Use:     "import FILE",
+		Short:   "Link a key from a fastlane API key JSON file",
+		Example: `  asckeys keys import fastlane_api_key.json --name "CI key"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := readKeyFile(args[0])
+			if err != nil {
+				return err
+			}
+			fk, err := keyfile.ParseFastlane(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			nk := storage.NewKey{Name: name, KeyID: fk.KeyID, IssuerID: fk.IssuerID, Kind: fk.Kind, Data: fk.Key.PEM, FileName: args[0]}
+			return addKey(cmd.Context(), env, nk, !noVerify)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "a name for the key (default: its Key ID)")
+	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "save without asking Apple whether the key works (offline)")
+	return cmd
+}
+
+// readKeyFile reads a key file with a message that says what to do.
+func readKeyFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s does not exist: check the path", path)
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder: give the .p8 file inside it", path)
+	}
+	if st.Size() > keyfile.MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes: a .p8 key is under 1 KiB, so this is not one", path, st.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// addKey checks nk, asks Apple whether it works unless told not to, and links
+// it. Nothing is saved when Apple refuses the key.
+func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error {
+	s, err := openSession(env)
+	if err != nil {
+		return err
+	}
+	warnings, err := s.vault.Check(ctx, nk)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(env.Stderr, "warning: "+w)
+	}
+	var verified string
+	if verify {
+		creds, err := credentialsOf(nk)
+		if err != nil {
+			return err
+		}
+		res, _, err := s.newClient(creds).Verify(ctx)
+		if err != nil {
+			return fmt.Errorf("%w. Nothing was saved; fix the details, or add --no-verify to save the key without checking", err)
+		}
+		verified = describeVerify(creds.Kind, res)
+	}
+	kctx, cancel := storage.WithInteractiveTimeout(ctx)
+	defer cancel()
+	k, _, err := s.vault.Add(kctx, nk)
+	if err != nil {
+		return err
+	}
+	if verify {
+		if err := s.vault.RecordVerification(ctx, k.ID, time.Now(), ""); err != nil {
+			fmt.Fprintln(env.Stderr, "warning: the key is linked, but its check could not be recorded: "+err.Error())
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Linked %q (Key ID %s, %s key).", k.Name, k.KeyID, strings.ToLower(k.Kind.Label()))
+	if verified != "" {
+		fmt.Fprint(env.Stdout, " "+verified)
+	} else {
+		fmt.Fprint(env.Stdout, " Not checked with Apple yet: run 'asckeys keys verify "+k.Name+"'.")
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+// credentialsOf builds the credentials of a key that is not linked yet.
+func credentialsOf(nk storage.NewKey) (core.Credentials, error) {
+	k, err := keyfile.Parse(nk.Data)
+	if err != nil {
+		return core.Credentials{}, err
+	}
+	keyID := nk.KeyID
+	if keyID == "" {
+		keyID = keyfile.KeyIDFromFilename(nk.FileName)
+	}
+	kind := nk.Kind
+	if kind == "" {
+		kind = core.KindTeam
+	}
+	return core.Credentials{KeyID: keyID, IssuerID: nk.IssuerID, Kind: kind, PrivateKey: k.PrivateKey}, nil
+}
+
+func describeVerify(kind core.KeyKind, res core.VerifyResult) string {
+	if !kind.CanProvision() {
+		return fmt.Sprintf("Apple accepted it: it sees %s.", plural(res.Apps, "app"))
+	}
+	return fmt.Sprintf("Apple accepted it: it sees %s.", plural(res.Certificates, "certificate"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+type keyRow struct {
+	storage.Key
+	Status string `json:"status"`
+}
+
+func newKeysListCmd(env *Env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List the linked keys and their state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			keys, err := s.vault.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			kctx, cancel := storage.WithBackgroundTimeout(cmd.Context())
+			missing, err := s.vault.CheckSecrets(kctx)
+			cancel()
+			if err != nil {
+				fmt.Fprintln(env.Stderr, "warning: could not check the keychain: "+err.Error())
+			}
+			rows := make([]keyRow, len(keys))
+			for i, k := range keys {
+				rows[i] = keyRow{Key: k, Status: keyStatus(k, missing[k.ID])}
+			}
+			if asJSON {
+				return writeJSON(env.Stdout, rows)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(env.Stdout, "No key is linked yet: add one with 'asckeys keys add --p8 AuthKey_XXXXXXXXXX.p8'.")
+				return nil
+			}
+			t := newTable(env.Stdout, "NAME", "KEY ID", "KIND", "ISSUER ID", "ADDED", "STATUS")
+			for _, r := range rows {
+				t.row(r.Name, r.KeyID, r.Kind.Label(), dash(r.IssuerID), r.AddedAt.Local().Format("2006-01-02"), r.Status)
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// keyStatus says in words how a key stands.
+func keyStatus(k storage.Key, secretErr error) string {
+	if secretErr != nil {
+		return "private key missing from the keychain: add the .p8 again"
+	}
+	switch k.Verification() {
+	case storage.Verified:
+		return "verified " + k.LastVerified.Local().Format("2006-01-02 15:04")
+	case storage.Rejected:
+		return "rejected: " + k.LastError
+	}
+	return "not yet verified"
+}
+
+func newKeysVerifyCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:               "verify KEY",
+		Short:             "Ask Apple whether a linked key works",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeKeys,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			k, err := s.resolveKey(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			c, err := s.client(ctx, k)
+			if err != nil {
+				return err
+			}
+			res, _, verr := c.Verify(ctx)
+			msg := ""
+			if verr != nil {
+				msg = oneLine(verr.Error())
+			}
+			if err := s.vault.RecordVerification(ctx, k.ID, time.Now(), msg); err != nil {
+				fmt.Fprintln(env.Stderr, "warning: could not record the check: "+err.Error())
+			}
+			if verr != nil {
+				return fmt.Errorf("%s: %w", k.Name, verr)
+			}
+			fmt.Fprintf(env.Stdout, "%s (Key ID %s): %s\n", k.Name, k.KeyID, describeVerify(k.Kind, res))
+			return nil
+		},
+	}
+}
+
+func newKeysRenameCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:               "rename KEY NEW-NAME",
+		Short:             "Rename a linked key",
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeKeys,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			k, err := s.resolveKey(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if err := s.vault.Rename(ctx, k.ID, args[1]); err != nil {
+				return err
+			}
+			renamed, err := s.vault.Get(ctx, k.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Renamed %q to %q.\n", k.Name, renamed.Name)
+			return nil
+		},
+	}
+}
+
+func newKeysRemoveCmd(env *Env) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "remove KEY [--yes]",
+		Short: "Unlink a key and delete its private key from the keychain",
+		Long: `Unlinks a key and deletes its private key from the system keychain. Apple lets you download
+a .p8 only once: keep a copy (asckeys keys export) if you may need the key again.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeKeys,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			k, err := s.resolveKey(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if !yes {
+				if !env.IsTerminal(env.Stdin) {
+					return usagef("removing %q deletes its private key, which cannot be downloaded from Apple again: add --yes to confirm", k.Name)
+				}
+				fmt.Fprintf(env.Stderr, "Remove %q (Key ID %s)? Its private key will be deleted from the keychain and cannot be downloaded from Apple again. [y/N] ", k.Name, k.KeyID)
+				answer, _ := bufio.NewReader(env.Stdin).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					return fmt.Errorf("not removed")
+				}
+			}
+			kctx, cancel := storage.WithInteractiveTimeout(ctx)
+			defer cancel()
+			if err := s.vault.Remove(kctx, k.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Removed %q (Key ID %s) and its private key.\n", k.Name, k.KeyID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+// Export formats.
+const (
+	formatFastlane     = "fastlane"
+	formatEnvFastlane  = "env-fastlane"
+	formatEnvCodemagic = "env-codemagic"
+)
+
+func newKeysExportCmd(env *Env) *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "export KEY --format fastlane|env-fastlane|env-codemagic [--out FILE]",
+		Short: "Write a key, private key included, for fastlane or Codemagic (only on this explicit request)",
+		Long: `Writes a key with its private key in a form other tools read:
+  fastlane        fastlane's API key JSON (app_store_connect_api_key(key_filepath: ...))
+  env-fastlane    APP_STORE_CONNECT_API_KEY_* variables (the key base64-encoded)
+  env-codemagic   APP_STORE_CONNECT_KEY_IDENTIFIER, _ISSUER_ID and _PRIVATE_KEY for Codemagic's CLI tools
+With --out the file is created readable by you alone (0600). Without it the secret goes to stdout.`,
+		Example: `  asckeys keys export "CI key" --format fastlane --out fastlane/api_key.json
+  asckeys keys export ABCDE12345 --format env-fastlane >> "$GITHUB_ENV"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeKeys,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			switch format {
+			case formatFastlane, formatEnvFastlane, formatEnvCodemagic:
+			case "":
+				return usagef("--format is required: fastlane, env-fastlane or env-codemagic")
+			default:
+				return usagef("unknown --format %q: use fastlane, env-fastlane or env-codemagic", format)
+			}
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			k, err := s.resolveKey(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			kctx, cancel := storage.WithInteractiveTimeout(ctx)
+			defer cancel()
+			var data []byte
+			if format == formatFastlane {
+				data, err = s.vault.ExportFastlane(kctx, k.ID)
+			} else {
+				var pem []byte
+				if pem, err = s.vault.PrivateKeyPEM(kctx, k.ID); err == nil {
+					data = envExport(format, k, pem)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				if err := storage.WriteFilePrivate(out, data); err != nil {
+					return fmt.Errorf("writing %s: %w", out, err)
+				}
+				fmt.Fprintf(env.Stdout, "Wrote %s (readable by you alone). It holds the private key: keep it out of version control.\n", out)
+				return nil
+			}
+			if env.IsTerminal(env.Stdout) {
+				fmt.Fprintln(env.Stderr, "warning: this prints the private key to your terminal; use --out FILE to write it to a private file instead")
+			}
+			_, err = env.Stdout.Write(data)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "fastlane, env-fastlane or env-codemagic")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE (mode 0600) instead of stdout")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{formatFastlane, formatEnvFastlane, formatEnvCodemagic}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// envExport writes the key as environment variables, one NAME=value a line.
+// fastlane takes the key base64-encoded, which survives any env file; Codemagic
+// takes the PEM with its newlines escaped, which dotenv readers expand.
+func envExport(format string, k storage.Key, pem []byte) []byte {
+	var b strings.Builder
+	if format == formatEnvFastlane {
+		fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_KEY_ID=%s\n", k.KeyID)
+		if k.IssuerID != "" {
+			fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_ISSUER_ID=%s\n", k.IssuerID)
+		}
+		fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_KEY=%s\n", base64.StdEncoding.EncodeToString(pem))
+		b.WriteString("APP_STORE_CONNECT_API_KEY_IS_KEY_CONTENT_BASE64=true\n")
+		if k.Kind == core.KindEnterprise {
+			b.WriteString("APP_STORE_CONNECT_API_KEY_IN_HOUSE=true\n")
+		}
+		return []byte(b.String())
+	}
+	fmt.Fprintf(&b, "APP_STORE_CONNECT_KEY_IDENTIFIER=%s\n", k.KeyID)
+	if k.IssuerID != "" {
+		fmt.Fprintf(&b, "APP_STORE_CONNECT_ISSUER_ID=%s\n", k.IssuerID)
+	}
+	fmt.Fprintf(&b, "APP_STORE_CONNECT_PRIVATE_KEY=\"%s\"\n", strings.ReplaceAll(strings.TrimRight(string(pem), "\n"), "\n", `\n`))
+	return []byte(b.String())
+}
+
+func newKeysRestoreCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore-backup",
+		Short: "Replace a damaged keys.json with its backup (the version before the last change)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openSession(env)
+			if err != nil {
+				return err
+			}
+			if err := s.vault.RestoreBackup(); err != nil {
+				return err
+			}
+			keys, err := s.vault.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Restored %s from its backup: %s linked.\n", s.vault.Path(), plural(len(keys), "key"))
+			return nil
+		},
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

@@ -1,0 +1,350 @@
+package core
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/smallstep/pkcs7"
+	"howett.net/plist"
+)
+
+// DownloadOptions control how downloads are written.
+type DownloadOptions struct {
+	// Overwrite lets a download replace a different file of the same name.
+	// Without it the new file gets a " (2)", " (3)" ... suffix instead. A file
+	// with identical content is reused either way.
+	Overwrite bool
+}
+
+// idPattern is what an App Store Connect id may look like before it is put in
+// a path: Apple's are letters and digits; nothing may climb out of the path.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*$`)
+
+// itemURL is the URL of one resource, refusing ids that are not plain.
+func (c *Client) itemURL(collection, id string, q url.Values) (*url.URL, error) {
+	if !idPattern.MatchString(id) {
+		return nil, fmt.Errorf("the item's App Store Connect id %q is not usable: refresh the list", id)
+	}
+	return c.endpoint("/v1/"+collection+"/"+id, q)
+}
+
+// decodeContent decodes the base64 Apple sends, tolerating line breaks.
+func decodeContent(s string) ([]byte, error) {
+	s = strings.Join(strings.Fields(s), "")
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// CertificateFileName is the file a certificate is saved as:
+// "<name> (<serial>).cer", for example
+// "Apple Distribution - Example Corp (5CF4E617EE678ABF).cer". The name is
+// Apple's name for the certificate (else its display name, else its type)
+// made safe by SafeFileName; the serial, in upper-case hex, tells apart
+// certificates of the same name, such as a renewed one and its predecessor.
+func CertificateFileName(c Certificate) string {
+	name := firstNonEmpty(c.Name, c.DisplayName)
+	if name == "" && c.CertificateType != "" {
+		name = CertificateTypeLabel(c.CertificateType)
+	}
+	if name == "" {
+		name = "certificate"
+	}
+	suffix := ".cer"
+	if serial := cleanSerial(c.SerialNumber); serial != "" {
+		suffix = " (" + serial + ").cer"
+	}
+	return safeFileName(name, MaxFileNameBytes-len(suffix)) + suffix
+}
+
+// ProfileFileName is the file a profile is saved as: "<UUID>.mobileprovision",
+// the name Xcode itself uses, so saving twice finds the same file. A profile
+// without a UUID is named after its name.
+func ProfileFileName(p Profile) string {
+	const ext = ".mobileprovision"
+	return safeFileName(firstNonEmpty(p.UUID, p.Name, "profile"), MaxFileNameBytes-len(ext)) + ext
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// cleanSerial keeps the hex digits of a serial, upper-cased, for file names.
+func cleanSerial(s string) string {
+	s = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x")
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("0123456789abcdef", r) {
+			b.WriteRune(r)
+		}
+	}
+	return truncateUTF8(strings.ToUpper(b.String()), 40)
+}
+
+// parseSerial reads a serial as Apple shows it (hex, maybe with colons).
+func parseSerial(s string) (*big.Int, bool) {
+	s = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x")
+	s = strings.NewReplacer(":", "", " ", "").Replace(s)
+	n, ok := new(big.Int).SetString(s, 16)
+	return n, ok && s != ""
+}
+
+// Content fetches the certificate's DER bytes and checks them: they must parse
+// as X.509, and the serial must be the one the list showed (compared as
+// numbers). Individual keys get ErrIndividualKeyProvisioning.
+func (s *CertificatesService) Content(ctx context.Context, c Certificate) ([]byte, *Response, error) {
+	if err := s.client.requireProvisioning(); err != nil {
+		return nil, nil, err
+	}
+	what := fmt.Sprintf("downloading certificate %q", firstNonEmpty(c.Name, c.DisplayName, c.ID))
+	u, err := s.client.itemURL("certificates", c.ID, url.Values{"fields[certificates]": {"certificateContent,serialNumber"}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	resp := &Response{}
+	doc, err := getJSON[singleDocument[struct {
+		CertificateContent string `json:"certificateContent"`
+		SerialNumber       string `json:"serialNumber"`
+	}]](ctx, s.client, u, resp)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: %w", what, err)
+	}
+	attrs := doc.Data.Attributes
+	if attrs.CertificateContent == "" {
+		return nil, resp, fmt.Errorf("%s: App Store Connect sent no content for it", what)
+	}
+	der, err := decodeContent(attrs.CertificateContent)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: its content is not base64: %v", what, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: its content is not an X.509 certificate: %v", what, err)
+	}
+	listed := firstNonEmpty(c.SerialNumber, attrs.SerialNumber)
+	want, ok := parseSerial(listed)
+	if !ok {
+		return nil, resp, fmt.Errorf("%s: App Store Connect gave no readable serial number (%q) to check it against", what, listed)
+	}
+	if cert.SerialNumber.Cmp(want) != 0 {
+		return nil, resp, fmt.Errorf("%s: App Store Connect sent a certificate with serial %X, not the listed %s: nothing was saved", what, cert.SerialNumber, listed)
+	}
+	return der, resp, nil
+}
+
+// Download saves the certificate into dir as CertificateFileName(c) and
+// returns the path written (or reused: see DownloadOptions). The file is
+// complete or absent, never half-written.
+func (s *CertificatesService) Download(ctx context.Context, c Certificate, dir string, opt DownloadOptions) (string, error) {
+	path, _, err := s.download(ctx, c, dir, opt)
+	return path, err
+}
+
+func (s *CertificatesService) download(ctx context.Context, c Certificate, dir string, opt DownloadOptions) (string, bool, error) {
+	der, _, err := s.Content(ctx, c)
+	if err != nil {
+		return "", false, err
+	}
+	if c.SerialNumber == "" {
+		// Name the file after the serial actually checked.
+		if cert, err := x509.ParseCertificate(der); err == nil {
+			c.SerialNumber = fmt.Sprintf("%X", cert.SerialNumber)
+		}
+	}
+	return writeFileNoClobber(dir, CertificateFileName(c), der, opt.Overwrite)
+}
+
+// ProfileInfo is what a downloaded profile says about itself in its signed
+// property list.
+type ProfileInfo struct {
+	UUID           string `plist:"UUID"`
+	Name           string `plist:"Name"`
+	TeamIdentifier []string
+}
+
+// ParseProfile reads a .mobileprovision: CMS signed data whose content is a
+// property list. The signature is not checked against Apple's roots.
+func ParseProfile(data []byte) (ProfileInfo, error) {
+	p7, err := pkcs7.Parse(data)
+	if err != nil {
+		return ProfileInfo{}, fmt.Errorf("not a signed profile (CMS): %v", err)
+	}
+	var info ProfileInfo
+	if _, err := plist.Unmarshal(p7.Content, &info); err != nil {
+		return ProfileInfo{}, fmt.Errorf("the profile's property list is unreadable: %v", err)
+	}
+	return info, nil
+}
+
+// Content fetches the profile's .mobileprovision bytes and checks them: they
+// must be CMS signed data whose property list has the UUID the list showed.
+// Individual keys get ErrIndividualKeyProvisioning.
+func (s *ProfilesService) Content(ctx context.Context, p Profile) ([]byte, *Response, error) {
+	if err := s.client.requireProvisioning(); err != nil {
+		return nil, nil, err
+	}
+	what := fmt.Sprintf("downloading profile %q", firstNonEmpty(p.Name, p.UUID, p.ID))
+	u, err := s.client.itemURL("profiles", p.ID, url.Values{"fields[profiles]": {"profileContent,uuid"}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	resp := &Response{}
+	doc, err := getJSON[singleDocument[struct {
+		ProfileContent string `json:"profileContent"`
+		UUID           string `json:"uuid"`
+	}]](ctx, s.client, u, resp)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: %w", what, err)
+	}
+	attrs := doc.Data.Attributes
+	if attrs.ProfileContent == "" {
+		return nil, resp, fmt.Errorf("%s: App Store Connect sent no content for it", what)
+	}
+	data, err := decodeContent(attrs.ProfileContent)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: its content is not base64: %v", what, err)
+	}
+	info, err := ParseProfile(data)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: %v", what, err)
+	}
+	listed := firstNonEmpty(p.UUID, attrs.UUID)
+	if info.UUID == "" || !strings.EqualFold(strings.TrimSpace(info.UUID), listed) {
+		return nil, resp, fmt.Errorf("%s: App Store Connect sent a profile with UUID %q, not the listed %q: nothing was saved", what, info.UUID, listed)
+	}
+	return data, resp, nil
+}
+
+// Download saves the profile into dir as ProfileFileName(p) and returns the
+// path written (or reused: see DownloadOptions). The file is complete or
+// absent, never half-written.
+func (s *ProfilesService) Download(ctx context.Context, p Profile, dir string, opt DownloadOptions) (string, error) {
+	path, _, err := s.download(ctx, p, dir, opt)
+	return path, err
+}
+
+func (s *ProfilesService) download(ctx context.Context, p Profile, dir string, opt DownloadOptions) (string, bool, error) {
+	data, _, err := s.Content(ctx, p)
+	if err != nil {
+		return "", false, err
+	}
+	if p.UUID == "" {
+		if info, err := ParseProfile(data); err == nil {
+			p.UUID = info.UUID
+		}
+	}
+	return writeFileNoClobber(dir, ProfileFileName(p), data, opt.Overwrite)
+}
+
+// DownloadItem is one thing to download: set exactly one field.
+type DownloadItem struct {
+	Certificate *Certificate
+	Profile     *Profile
+}
+
+// String names the item for messages.
+func (it DownloadItem) String() string {
+	switch {
+	case it.Certificate != nil:
+		return fmt.Sprintf("certificate %q", firstNonEmpty(it.Certificate.Name, it.Certificate.DisplayName, it.Certificate.ID))
+	case it.Profile != nil:
+		return fmt.Sprintf("profile %q", firstNonEmpty(it.Profile.Name, it.Profile.UUID, it.Profile.ID))
+	}
+	return "empty download item"
+}
+
+// DownloadResult is how one download went.
+type DownloadResult struct {
+	Item DownloadItem
+	// Path is the file written or reused.
+	Path string
+	// Reused is set when a file with the same content was already there.
+	Reused bool
+	Err    error
+}
+
+// DownloadMany saves items into dir, at most MaxInFlight at a time. A failed
+// item does not stop the others. progress, when set, is called after each
+// item, one call at a time but from background goroutines, with the number
+// done so far. Results come back in the order of items; the error joins the
+// failures, or is ctx's error if the context ended.
+func (c *Client) DownloadMany(ctx context.Context, items []DownloadItem, dir string, opt DownloadOptions,
+	progress func(done, total int, res DownloadResult)) ([]DownloadResult, error) {
+	results := make([]DownloadResult, len(items))
+	for i, it := range items {
+		results[i].Item = it
+	}
+	if len(items) > 0 {
+		if err := c.requireProvisioning(); err != nil {
+			return nil, err
+		}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for range min(c.MaxInFlight(), len(items)) {
+		wg.Go(func() {
+			for i := range jobs {
+				res := DownloadResult{Item: items[i]}
+				switch it := items[i]; {
+				case it.Certificate != nil:
+					res.Path, res.Reused, res.Err = c.Certificates.download(ctx, *it.Certificate, dir, opt)
+				case it.Profile != nil:
+					res.Path, res.Reused, res.Err = c.Profiles.download(ctx, *it.Profile, dir, opt)
+				default:
+					res.Err = errors.New("nothing to download: the item has neither a certificate nor a profile")
+				}
+				mu.Lock()
+				results[i] = res
+				done++
+				if progress != nil {
+					progress(done, len(items), res)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range items {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		for i := range results {
+			if results[i].Path == "" && results[i].Err == nil { // never started
+				results[i].Err = err
+			}
+		}
+		return results, err
+	}
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+		}
+	}
+	if len(errs) > 0 {
+		return results, fmt.Errorf("%d of %d downloads failed:\n%w", len(errs), len(items), errors.Join(errs...))
+	}
+	return results, nil
+}

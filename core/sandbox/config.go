@@ -1,0 +1,126 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config shapes a sandbox. The zero value is a small, valid sandbox.
+type Config struct {
+	// Seed makes the data deterministic: the same Seed (and the same day of
+	// Now) gives the same ids, names, serial numbers, UUIDs and dates.
+	// Certificate and profile bytes are signed afresh by each Server.
+	Seed int64
+
+	// Sizes of the seeded data. Zero means a small default (24 certificates,
+	// 40 profiles, 12 bundle IDs, 80 devices, 4 apps); a negative value means
+	// none.
+	Certificates, Profiles, BundleIDs, Devices, Apps int
+
+	// Latency delays every request before it is handled. SetLatency changes it
+	// later.
+	Latency time.Duration
+
+	// HourlyLimit is each key's budget of requests in a rolling hour, reported
+	// in X-Rate-Limit. Zero means Apple's 3600. Benchmarks that make more
+	// requests should set a large value.
+	HourlyLimit int
+
+	// Now is the sandbox's clock for tokens, the rate limit and seeding. Nil
+	// means time.Now.
+	Now func() time.Time
+
+	// TeamID and TeamName appear in certificate subjects, profiles and bundle
+	// ID seeds. Defaults: "A1B2C3D4E5" and "Example Corp".
+	TeamID, TeamName string
+
+	// SpecPath, when set, makes the sandbox check every request and response
+	// against Apple's OpenAPI document at that path and record what does not
+	// match (see SpecViolations). FindSpec locates the project's copy.
+	SpecPath string
+
+	// Quirks injects what Apple's live API does but its spec does not allow:
+	// unknown enum values (certificate type DEVELOPER_ID_INSTALLER, profile
+	// types MAC_APP_INHOUSE and MAC_CATALYST_APP_INHOUSE, platform MAC_OS_X,
+	// bundle ID platform SERVICES), platform null, expired profiles still
+	// ACTIVE or in an undocumented EXPIRED state, a wrong top-level
+	// meta.paging.total, and relationship meta of {total: 0, limit:
+	// 2147483647} when nothing was included. Off by default, so responses
+	// validate against the spec.
+	Quirks bool
+
+	// TLS serves HTTPS with a self-signed certificate; HTTPClient trusts it.
+	TLS bool
+}
+
+// Default sizes, chosen so that every certificate and profile type appears
+// and some profiles hold more than 50 devices (the include limit).
+const (
+	defaultCertificates = 24
+	defaultProfiles     = 40
+	defaultBundleIDs    = 12
+	defaultDevices      = 80
+	defaultApps         = 4
+	defaultHourlyLimit  = 3600
+	defaultTeamID       = "A1B2C3D4E5"
+	defaultTeamName     = "Example Corp"
+)
+
+func (c Config) withDefaults() Config {
+	size := func(n *int, def int) {
+		switch {
+		case *n == 0:
+			*n = def
+		case *n < 0:
+			*n = 0
+		}
+	}
+	size(&c.Certificates, defaultCertificates)
+	size(&c.Profiles, defaultProfiles)
+	size(&c.BundleIDs, defaultBundleIDs)
+	size(&c.Devices, defaultDevices)
+	size(&c.Apps, defaultApps)
+	if c.HourlyLimit <= 0 {
+		c.HourlyLimit = defaultHourlyLimit
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.TeamID == "" {
+		c.TeamID = defaultTeamID
+	}
+	if c.TeamName == "" {
+		c.TeamName = defaultTeamName
+	}
+	return c
+}
+
+// SpecFile is where the project keeps Apple's OpenAPI document, relative to
+// the folder that holds the repository.
+const SpecFile = "shared/spec/app-store-connect-openapi.json"
+
+// FindSpec looks for Apple's OpenAPI document next to the repository that
+// contains the working directory (../shared/spec from the module root, which
+// is where tests run from). It returns "" when the file is absent, so tests can
+// skip with a message.
+func FindSpec() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(filepath.Dir(dir), filepath.FromSlash(SpecFile))
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,254 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reply is a complete response, built in memory before anything is written
+// so that faults and the spec check can see it whole.
+type reply struct {
+	status      int
+	contentType string
+	body        []byte
+	retryAfter  string
+}
+
+func errorReply(errs ...*apiError) reply {
+	status, _ := strconv.Atoi(errs[0].Status)
+	return jsonReply(status, errorDocument{Errors: errs})
+}
+
+func jsonReply(status int, v any) reply {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)              // Apple's links carry & unescaped
+	if err := enc.Encode(v); err != nil { // only the sandbox's own types get here: a bug, said as Apple would
+		return reply{status: http.StatusInternalServerError, contentType: "application/json",
+			body: []byte(`{"errors":[{"status":"500","code":"UNEXPECTED_ERROR","title":"An unexpected error occurred.","detail":"sandbox: ` +
+				strings.ReplaceAll(err.Error(), `"`, `'`) + `"}]}`)}
+	}
+	return reply{status: status, contentType: "application/json", body: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}
+}
+
+// call is one request on its way through the sandbox.
+type call struct {
+	s     *Server
+	r     *http.Request
+	path  string // API path, without PathPrefix
+	query url.Values
+	key   *registeredKey
+	base  string // scheme://host + PathPrefix, for links
+
+	params   *params
+	included []resource
+	seen     map[string]bool
+	abort    *apiError // set by a renderer to answer with this error instead
+}
+
+// serve runs one request through latency, authentication, the rate limit,
+// faults, routing and the spec check, in Apple's order.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) {
+	s.stats.begin()
+	defer s.stats.end()
+	c := &call{s: s, r: r, query: r.URL.Query()}
+	entry := Request{Time: s.now(), Method: r.Method, URL: r.URL.RequestURI(), Query: c.query, Route: r.Method + " (unknown)"}
+	rateLimited := false
+	var chk *specCheck
+	// finish checks the answer against the spec (unless a fault replaced it),
+	// counts the request, then answers: counters are up to date by the time a
+	// client has read its response.
+	finish := func(rep reply, fault *Fault, rateHeader *string) {
+		if fault == nil || fault.needsHandler() {
+			if fn := s.corrupt.Load(); fn != nil && rep.contentType == "application/json" {
+				rep.body = (*fn)(rep.body)
+			}
+			s.spec.checkResponse(chk, rep)
+		}
+		entry.Status = rep.status
+		if fault != nil {
+			entry.Fault = fault.Kind.String()
+			if fault.Kind == FaultDrop {
+				entry.Status = 0
+			}
+		} else if rep.status >= 400 && entry.Reason == "" {
+			entry.Reason = firstDetail(rep.body)
+		}
+		s.stats.record(entry, sentBytes(rep, fault), rateLimited)
+		s.write(w, r, rep, fault, rateHeader)
+	}
+
+	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r.Context(), d) {
+		entry.Reason = "the client gave up during the added latency"
+		s.stats.record(entry, 0, false)
+		return
+	}
+
+	apiPath, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
+	if !ok || !strings.HasPrefix(apiPath, "/") {
+		entry.Reason = "path outside " + PathPrefix
+		finish(errorReply(errNotFound("The path provided does not match a defined resource type. "+
+			"(Sandbox: the API is served under "+PathPrefix+"; build request URLs from the base URL, not from absolute paths.)")), nil, nil)
+		return
+	}
+	c.path, entry.Path = apiPath, apiPath
+	c.base = scheme(r) + "://" + r.Host + PathPrefix
+	rt, id := matchRoute(r.Method, apiPath)
+	if rt != nil {
+		entry.Route = rt.label
+	}
+	chk = s.spec.checkRequest(r, apiPath)
+
+	key, err := s.authenticate(r, audience)
+	if err != nil {
+		entry.Reason = err.Error()
+		finish(errorReply(errNotAuthorized()), nil, nil)
+		return
+	}
+	c.key = key
+	entry.KeyID = key.KeyID
+	s.stats.enter(key.KeyID)
+	defer s.stats.leave(key.KeyID)
+
+	limit, remaining, ok := s.rate.take(key.KeyID, s.now())
+	hdr := rateLimitHeader(limit, remaining)
+	if !ok {
+		rateLimited = true
+		entry.Reason = "hourly budget spent"
+		finish(errorReply(errRateLimited()), nil, &hdr)
+		return
+	}
+
+	fault := s.faults.take(r, apiPath)
+	if fault != nil && !fault.needsHandler() {
+		finish(faultReply(fault), fault, &hdr)
+		return
+	}
+	finish(s.route(c, rt, id), fault, &hdr)
+}
+
+// sentBytes is how much of rep's body fault lets through.
+func sentBytes(rep reply, fault *Fault) int64 {
+	if fault != nil {
+		switch fault.Kind {
+		case FaultDrop:
+			return 0
+		case FaultTruncate, FaultBadJSON:
+			return int64(len(rep.body) / 2)
+		}
+	}
+	return int64(len(rep.body))
+}
+
+// route dispatches to the route's handler after the checks every provisioning
+// request gets.
+func (s *Server) route(c *call, rt *route, id string) reply {
+	if rt == nil {
+		if pathExists(c.path) {
+			return errorReply(errMethodNotAllowed(c.r.Method))
+		}
+		return errorReply(errNotFound("The path provided does not match a defined resource type."))
+	}
+	if rt.provisioning && !c.key.Kind.CanProvision() {
+		return errorReply(errForbidden("The API key in use does not allow this request. " +
+			"Individual API keys cannot use the provisioning resources (certificates, profiles, bundle IDs, devices); use a team key."))
+	}
+	// Lists and downloads share the data; the rare DELETE has it alone.
+	if rt.writes {
+		s.data.mu.Lock()
+		defer s.data.mu.Unlock()
+	} else {
+		s.data.mu.RLock()
+		defer s.data.mu.RUnlock()
+	}
+	return rt.handle(c, id)
+}
+
+func firstDetail(body []byte) string {
+	var doc errorDocument
+	if json.Unmarshal(body, &doc) != nil || len(doc.Errors) == 0 {
+		return ""
+	}
+	return doc.Errors[0].Code + ": " + doc.Errors[0].Detail
+}
+
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// write sends rep, as altered by fault.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, rep reply, fault *Fault, rateHeader *string) {
+	h := w.Header()
+	if rateHeader != nil {
+		h.Set("X-Rate-Limit", *rateHeader)
+	}
+	if fault != nil && fault.Kind == FaultDrop {
+		abortConnection(w)
+		return
+	}
+	if rep.contentType != "" && rep.status != http.StatusNoContent {
+		h.Set("Content-Type", rep.contentType)
+	}
+	if rep.retryAfter != "" {
+		h.Set("Retry-After", rep.retryAfter)
+	}
+	body := rep.body
+	if fault != nil && fault.Kind == FaultBadJSON {
+		body = body[:len(body)/2]
+	}
+	if rep.status != http.StatusNoContent {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(rep.status)
+	if fault == nil || (fault.Kind != FaultTruncate && fault.Kind != FaultStall) {
+		_, _ = w.Write(body) // a client that went away is no concern of ours
+		return
+	}
+	half := len(body) / 2
+	_, _ = w.Write(body[:half])
+	_ = http.NewResponseController(w).Flush()
+	if fault.Kind == FaultTruncate {
+		abortConnection(w)
+		return
+	}
+	stall := fault.Stall
+	if stall <= 0 {
+		stall = 5 * time.Second
+	}
+	if sleepCtx(r.Context(), stall) {
+		_, _ = w.Write(body[half:])
+	}
+}
+
+// abortConnection closes the client's connection without a proper end of
+// response.
+func abortConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2 cannot hijack; this resets the stream instead
+	}
+	_ = conn.Close()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

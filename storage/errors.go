@@ -1,0 +1,135 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors of the vault, matched with errors.Is.
+var (
+	// ErrKeyNotFound: no key has the id, name or Key ID asked for.
+	ErrKeyNotFound = errors.New("no such key")
+	// ErrAmbiguous: a name or Key ID matches more than one key.
+	ErrAmbiguous = errors.New("several keys match")
+	// ErrDuplicate: the key, its Key ID or its name is already linked.
+	ErrDuplicate = errors.New("already linked")
+	// ErrNewerSchema: keys.json was written by a newer ASC Keys.
+	ErrNewerSchema = errors.New("key list written by a newer version")
+	// ErrCorruptConfig: keys.json cannot be read or parsed.
+	ErrCorruptConfig = errors.New("key list damaged")
+	// ErrCleanupPending: a removed key's private key is still in the keychain
+	// and will be deleted later; the key itself is gone from the list.
+	ErrCleanupPending = errors.New("private key deletion pending")
+	// ErrSecretMismatch: the keychain holds a different key than the one added.
+	ErrSecretMismatch = errors.New("keychain holds a different private key")
+	// ErrSecretDamaged: the keychain's copy of a key does not parse.
+	ErrSecretDamaged = errors.New("private key in the keychain is damaged")
+	// ErrBusy: another process held the key list's lock for too long.
+	ErrBusy = errors.New("key list busy")
+)
+
+// Field names the input a validation error is about, so a form can show the
+// message next to it.
+type Field string
+
+// The fields of NewKey.
+const (
+	FieldName     Field = "name"
+	FieldKeyID    Field = "keyId"
+	FieldIssuerID Field = "issuerId"
+	FieldKind     Field = "kind"
+	FieldFile     Field = "file"
+)
+
+// ValidationError is bad input to Add: a .p8 that is refused, a missing
+// Issuer ID, a name in use. Its message is the user's to read.
+type ValidationError struct {
+	Field Field
+	Err   error
+}
+
+// Error returns the message of the underlying error.
+func (e *ValidationError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error (a *keyfile.Error or *DuplicateError).
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// DuplicateError refuses a key, Key ID or name that is already linked, and
+// names the entry that has it.
+type DuplicateError struct {
+	Existing Key
+	msg      string
+}
+
+// Error says which entry already has it and what to do.
+func (e *DuplicateError) Error() string { return e.msg }
+
+// Is matches ErrDuplicate.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// CorruptConfigError reports a keys.json that cannot be read. The file is
+// left as it is; the message names it and the backup, and says how to
+// restore.
+type CorruptConfigError struct {
+	Path   string
+	Backup string // empty when no backup exists
+	Err    error
+}
+
+// Error names the file, the backup and the one step that restores it.
+func (e *CorruptConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the key list %s cannot be read (%v) and was left untouched", e.Path, e.Err)
+	if e.Backup != "" {
+		fmt.Fprintf(&b, "; a backup from before the last change is %s: restore it with the Restore backup button, or run: asckeys keys restore-backup", e.Backup)
+	} else {
+		b.WriteString("; there is no backup: move the file aside and add your .p8 files again")
+	}
+	return b.String()
+}
+
+// Is matches ErrCorruptConfig.
+func (e *CorruptConfigError) Is(target error) bool { return target == ErrCorruptConfig }
+
+// Unwrap returns the read or parse error.
+func (e *CorruptConfigError) Unwrap() error { return e.Err }
+
+// SecretError reports a key whose private key cannot be loaded from the
+// keychain, with the remedy. The key stays listed.
+type SecretError struct {
+	Key Key
+	Err error // a *KeychainError, ErrSecretMismatch or ErrSecretDamaged
+}
+
+// Error says what is wrong with the key's secret and how to fix it.
+func (e *SecretError) Error() string {
+	reimport := fmt.Sprintf("re-import its .p8 file with Add New, or run: asckeys keys add --p8 AuthKey_%s.p8", e.Key.KeyID)
+	switch {
+	case errors.Is(e.Err, ErrSecretNotFound):
+		return fmt.Sprintf("the private key of %q (Key ID %s) is missing from the keychain: %s", e.Key.Name, e.Key.KeyID, reimport)
+	case errors.Is(e.Err, ErrSecretMismatch):
+		return fmt.Sprintf("the keychain holds a different private key for %q (Key ID %s) than the one added: %s", e.Key.Name, e.Key.KeyID, reimport)
+	case errors.Is(e.Err, ErrSecretDamaged):
+		return fmt.Sprintf("the private key of %q (Key ID %s) in the keychain is damaged: %s", e.Key.Name, e.Key.KeyID, reimport)
+	}
+	return fmt.Sprintf("the private key of %q (Key ID %s): %v", e.Key.Name, e.Key.KeyID, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *SecretError) Unwrap() error { return e.Err }
+
+// needsReimport reports whether the secret is gone or wrong, as opposed to the
+// keychain being unreachable.
+func needsReimport(err error) bool {
+	return errors.Is(err, ErrSecretNotFound) || errors.Is(err, ErrSecretMismatch) || errors.Is(err, ErrSecretDamaged)
+}
+
+// describeRef quotes what the user typed to find a key, unless it could be a
+// piece of a key pasted into the wrong place.
+func describeRef(ref string) string {
+	if len(ref) > 64 || len(ref) >= 20 && strings.Trim(ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == "" {
+		return "that name"
+	}
+	return fmt.Sprintf("%q", ref)
+}

@@ -1,0 +1,255 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/asckeys/asckeys/core/keyfile/keyfiletest"
+)
+
+var errDiskFull = errors.New("no space left on device (simulated)")
+
+// failWrite makes the vault's nth write (counting from now) of the file named
+// base fail; other writes go through.
+func failWrite(v *Vault, base string, nth int32) {
+	var n atomic.Int32
+	v.writeFile = func(path string, data []byte) error {
+		if filepath.Base(path) == base && n.Add(1) == nth {
+			return errDiskFull
+		}
+		return writeFileAtomic(path, data)
+	}
+}
+
+func crashAt(v *Vault, step string) {
+	v.crashAt = func(s string) bool { return s == step }
+}
+
+func keychainErr(op Op, kind error) error { return &KeychainError{Op: op, Kind: kind} }
+
+// holdLock takes the vault's file lock as another process would.
+func holdLock(t *testing.T, v *Vault) (release func()) {
+	t.Helper()
+	other := flock.New(filepath.Join(v.Dir(), lockName))
+	if err := other.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Unlock() })
+	return func() { other.Unlock() }
+}
+
+func shortCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestAddFaults fails each step of Add in turn. Whatever fails, the keys added
+// before stay intact, keys.json is unchanged or holds only bookkeeping, no
+// listed key lacks its private key, and adding the key again then works.
+func TestAddFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		inject    func(t *testing.T, v *Vault, kc *MemKeychain) (release func())
+		ctx       func(t *testing.T) context.Context
+		is        error
+		msg       string
+		unchanged bool // keys.json must be byte-identical afterwards
+		orphan    bool // the new key's secret may stay in the keychain, unlisted
+		late      bool // the new key's secret may be there until the next start cleans it up
+	}{
+		{name: "keychain refuses the secret", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpSet, Err: keychainErr(OpSet, ErrKeychainLocked)})
+			return nil
+		}, is: ErrKeychainLocked, msg: "unlock", unchanged: true},
+		{name: "keychain times out but stores the secret later", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpSet, Apply: true, Err: keychainErr(OpSet, ErrKeychainTimeout)})
+			return nil
+		}, is: ErrKeychainTimeout, msg: "did not answer in time", late: true},
+		{name: "keychain reports success but keeps nothing", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpSet, Silent: true})
+			return nil
+		}, msg: "did not keep it", unchanged: true},
+		{name: "reading the secret back fails", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpGet, Err: keychainErr(OpGet, ErrKeychainFailed)})
+			return nil
+		}, is: ErrKeychainFailed, unchanged: true},
+		{name: "writing the backup fails", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			failWrite(v, BackupName, 1)
+			return nil
+		}, is: errDiskFull, msg: BackupName + " failed", unchanged: true},
+		{name: "writing keys.json fails", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			failWrite(v, FileName, 1)
+			return nil
+		}, is: errDiskFull, msg: "nothing was changed", unchanged: true},
+		{name: "writing keys.json and taking the secret back both fail", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			failWrite(v, FileName, 1)
+			kc.Inject(Fault{Op: OpDelete, Err: keychainErr(OpDelete, ErrKeychainLocked)})
+			return nil
+		}, is: errDiskFull, msg: "stays in the keychain, unused", unchanged: true, orphan: true},
+		{name: "process dies after storing the secret", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			crashAt(v, "add:secret-stored")
+			return nil
+		}, is: errCrashed, unchanged: true, orphan: true},
+		{name: "another process holds the lock", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			return holdLock(t, v)
+		}, ctx: shortCtx, is: ErrBusy, msg: "another ASC Keys window or command", unchanged: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := NewMemKeychain()
+			v := openTest(t, kc)
+			_, a := mustAdd(t, v, "A", "AAAAA11111")
+			_, b := mustAdd(t, v, "B", "BBBBB22222")
+			before, err := os.ReadFile(v.Path())
+			if err != nil {
+				t.Fatal(err)
+			}
+			release := tc.inject(t, v, kc)
+			ctx := context.Background()
+			if tc.ctx != nil {
+				ctx = tc.ctx(t)
+			}
+			nk, c := newKey(t, "C", "CCCCC33333")
+			_, _, err = v.Add(ctx, nk)
+			if release != nil {
+				release()
+			}
+			if err == nil {
+				t.Fatal("Add succeeded despite the fault")
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %v is not %v", err, tc.is)
+			}
+			if tc.msg != "" {
+				containsAll(t, err.Error(), tc.msg)
+			}
+			keyfiletest.AssertNoKeyMaterial(t, err.Error(), a, b, c)
+			after, _ := os.ReadFile(v.Path())
+			if tc.unchanged && !bytes.Equal(after, before) {
+				t.Error("keys.json changed")
+			}
+			if n := len(kc.Accounts()); n != 2 && !tc.orphan && !tc.late {
+				t.Errorf("%d secrets in the keychain, want the 2 listed ones", n)
+			}
+			kc.ClearFaults()
+			assertConsistent(t, v.Dir(), kc, a, b) // reopening also runs CleanUp
+			if n := len(kc.Accounts()); n != 2 && !tc.orphan {
+				t.Errorf("after reopening, %d secrets in the keychain, want 2", n)
+			}
+			v = reopen(t, v.Dir(), kc)
+			if _, _, err := v.Add(context.Background(), nk); err != nil {
+				t.Fatalf("adding the key again after the fault: %v", err)
+			}
+			assertConsistent(t, v.Dir(), kc, a, b, c)
+		})
+	}
+}
+
+// TestRenameFaults: a failed rename changes nothing.
+func TestRenameFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inject func(t *testing.T, v *Vault) (release func())
+		ctx    func(t *testing.T) context.Context
+		is     error
+	}{
+		{"writing the backup fails", func(t *testing.T, v *Vault) func() { failWrite(v, BackupName, 1); return nil }, nil, errDiskFull},
+		{"writing keys.json fails", func(t *testing.T, v *Vault) func() { failWrite(v, FileName, 1); return nil }, nil, errDiskFull},
+		{"another process holds the lock", func(t *testing.T, v *Vault) func() { return holdLock(t, v) }, shortCtx, ErrBusy},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := NewMemKeychain()
+			v := openTest(t, kc)
+			a, ka := mustAdd(t, v, "A", "AAAAA11111")
+			before, _ := os.ReadFile(v.Path())
+			release := tc.inject(t, v)
+			ctx := context.Background()
+			if tc.ctx != nil {
+				ctx = tc.ctx(t)
+			}
+			err := v.Rename(ctx, a.ID, "Renamed")
+			if release != nil {
+				release()
+			}
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("Rename = %v, want %v", err, tc.is)
+			}
+			if after, _ := os.ReadFile(v.Path()); !bytes.Equal(after, before) {
+				t.Error("keys.json changed")
+			}
+			if got, _ := v.Get(context.Background(), a.ID); got.Name != "A" {
+				t.Errorf("name is %q", got.Name)
+			}
+			assertConsistent(t, v.Dir(), kc, ka)
+		})
+	}
+}
+
+// TestRemoveFaults fails each step of Remove. The other key is never touched;
+// the removed key either stays listed with its secret (nothing happened) or
+// is unlisted with its secret deleted at the latest on the next start.
+func TestRemoveFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inject  func(t *testing.T, v *Vault, kc *MemKeychain) (release func())
+		is      error // nil: Remove succeeds
+		removed bool  // the key is unlisted afterwards
+	}{
+		{"writing the backup fails", func(t *testing.T, v *Vault, kc *MemKeychain) func() { failWrite(v, BackupName, 1); return nil }, errDiskFull, false},
+		{"recording the removal fails", func(t *testing.T, v *Vault, kc *MemKeychain) func() { failWrite(v, FileName, 1); return nil }, errDiskFull, false},
+		{"keychain refuses the delete", func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpDelete, Err: keychainErr(OpDelete, ErrKeychainLocked)})
+			return nil
+		}, ErrCleanupPending, true},
+		{"keychain times out but deletes later", func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			kc.Inject(Fault{Op: OpDelete, Apply: true, Err: keychainErr(OpDelete, ErrKeychainTimeout)})
+			return nil
+		}, ErrKeychainTimeout, true},
+		{"process dies after recording the removal", func(t *testing.T, v *Vault, kc *MemKeychain) func() { crashAt(v, "remove:recorded"); return nil }, errCrashed, true},
+		{"process dies after deleting the secret", func(t *testing.T, v *Vault, kc *MemKeychain) func() { crashAt(v, "remove:secret-deleted"); return nil }, errCrashed, true},
+		{"clearing the record fails", func(t *testing.T, v *Vault, kc *MemKeychain) func() { failWrite(v, FileName, 2); return nil }, nil, true},
+		{"another process holds the lock", func(t *testing.T, v *Vault, kc *MemKeychain) func() { return holdLock(t, v) }, ErrBusy, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := NewMemKeychain()
+			v := openTest(t, kc)
+			a, ka := mustAdd(t, v, "A", "AAAAA11111")
+			_, kb := mustAdd(t, v, "B", "BBBBB22222")
+			release := tc.inject(t, v, kc)
+			err := v.Remove(shortCtx(t), a.ID)
+			if release != nil {
+				release()
+			}
+			if tc.is == nil && err != nil || tc.is != nil && !errors.Is(err, tc.is) {
+				t.Fatalf("Remove = %v, want %v", err, tc.is)
+			}
+			if err != nil {
+				keyfiletest.AssertNoKeyMaterial(t, err.Error(), ka, kb)
+			}
+			kc.ClearFaults()
+			if tc.removed {
+				assertConsistent(t, v.Dir(), kc, kb)
+				v2 := reopen(t, v.Dir(), kc)
+				if _, err := v2.Get(context.Background(), a.ID); !errors.Is(err, ErrKeyNotFound) {
+					t.Errorf("the removed key is still listed: %v", err)
+				}
+				if _, ok := kc.Secret(a.ID); ok {
+					t.Error("the removed key's private key survived a restart")
+				}
+				if doc := readDoc(t, v2); len(doc.PendingDeletes) != 0 {
+					t.Errorf("pending deletes after a restart: %v", doc.PendingDeletes)
+				}
+			} else {
+				assertConsistent(t, v.Dir(), kc, ka, kb)
+			}
+		})
+	}
+}

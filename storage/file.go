@@ -1,0 +1,267 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/asckeys/asckeys/core/keyfile"
+)
+
+// File names inside the vault's folder.
+const (
+	FileName   = "keys.json"
+	BackupName = "keys.json.bak"
+	lockName   = "keys.json.lock"
+)
+
+// SchemaVersion is the keys.json format this version writes. It refuses to
+// change files of a newer version.
+const SchemaVersion = 1
+
+// document is keys.json.
+type document struct {
+	SchemaVersion  int             `json:"schemaVersion"`
+	Keys           []Key           `json:"keys"`
+	PendingDeletes []PendingDelete `json:"pendingDeletes,omitempty"`
+}
+
+// PendingDelete is a removed key whose private key may still be in the
+// keychain: removal records it before deleting the secret, and clears it
+// after, so a crash or a locked keychain leaves work that CleanUp finishes.
+type PendingDelete struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name,omitempty"`
+	KeyID string    `json:"keyId,omitempty"`
+	Since time.Time `json:"since"`
+}
+
+func (v *Vault) corrupt(err error) *CorruptConfigError {
+	e := &CorruptConfigError{Path: v.path, Err: err}
+	if _, statErr := os.Stat(v.backup); statErr == nil {
+		e.Backup = v.backup
+	}
+	return e
+}
+
+// load reads keys.json. A missing file is an empty vault, unless a backup
+// exists, which means the file was lost and must be restored, not started
+// over. raw is the file's bytes, nil when it does not exist.
+func (v *Vault) load() (doc *document, raw []byte, err error) {
+	raw, err = os.ReadFile(v.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, statErr := os.Stat(v.backup); statErr == nil {
+			return nil, nil, v.corrupt(errors.New("the file is missing but its backup is there"))
+		}
+		return &document{SchemaVersion: SchemaVersion, Keys: []Key{}}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, v.corrupt(err)
+	}
+	doc, err = decode(raw)
+	if err != nil {
+		if errors.Is(err, ErrNewerSchema) {
+			return doc, raw, fmt.Errorf("%s: %w", v.path, err)
+		}
+		return nil, nil, v.corrupt(err)
+	}
+	return doc, raw, nil
+}
+
+// loadReadable is load for reading: a file of a newer schema may still be
+// read when it decodes.
+func (v *Vault) loadReadable() (*document, error) {
+	doc, _, err := v.load()
+	if errors.Is(err, ErrNewerSchema) && doc != nil {
+		return doc, nil
+	}
+	return doc, err
+}
+
+// schemaError explains a newer keys.json.
+type schemaError struct{ version int }
+
+func (e schemaError) Error() string {
+	return fmt.Sprintf("the key list was written by a newer version of ASC Keys (format %d; this version knows %d) and was left unchanged: update ASC Keys", e.version, SchemaVersion)
+}
+
+func (e schemaError) Is(target error) bool { return target == ErrNewerSchema }
+
+// decode parses and checks keys.json.
+func decode(raw []byte) (*document, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	var doc document
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	switch {
+	case doc.SchemaVersion > SchemaVersion:
+		return &doc, schemaError{doc.SchemaVersion}
+	case doc.SchemaVersion < 1:
+		return nil, errors.New("no schemaVersion")
+	}
+	seen := map[string]bool{}
+	for i, k := range doc.Keys {
+		switch {
+		case k.ID == "" || seen[k.ID]:
+			return nil, fmt.Errorf("key %d has a missing or repeated id", i+1)
+		case k.KeyID == "":
+			return nil, fmt.Errorf("key %d has no Key ID", i+1)
+		case keyfile.CheckKind(k.Kind) != nil:
+			return nil, fmt.Errorf("key %d has an unknown kind", i+1)
+		}
+		seen[k.ID] = true
+	}
+	if doc.Keys == nil {
+		doc.Keys = []Key{}
+	}
+	return &doc, nil
+}
+
+func encode(doc *document) ([]byte, error) {
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the key list: %w", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// txn is one read-modify-write of keys.json, under both locks.
+type txn struct {
+	v   *Vault
+	doc *document
+	raw []byte // the file as last read or written; the next backup
+}
+
+// save writes the document: first the previous good version to the backup,
+// then the new one, each atomically. A failure leaves keys.json as it was.
+func (tx *txn) save() error {
+	data, err := encode(tx.doc)
+	if err != nil {
+		return err
+	}
+	if tx.raw != nil {
+		if err := tx.v.writeFile(tx.v.backup, tx.raw); err != nil {
+			return tx.v.writeError(tx.v.backup, err)
+		}
+	}
+	if err := tx.v.writeFile(tx.v.path, data); err != nil {
+		return tx.v.writeError(tx.v.path, err)
+	}
+	tx.raw = data
+	return nil
+}
+
+func (v *Vault) writeError(path string, err error) error {
+	return fmt.Errorf("saving the key list to %s failed (%w); nothing was changed: check that the folder %s is writable and the disk is not full, then try again", path, err, v.dir)
+}
+
+// RestoreBackup replaces keys.json with keys.json.bak, the version before the
+// last change: the one step that recovers from a damaged key list. The
+// replaced file is kept beside it as keys.json.replaced-<time>, never
+// deleted.
+func (v *Vault) RestoreBackup() error {
+	ctx, cancel := WithInteractiveTimeout(context.Background())
+	defer cancel()
+	unlock, err := v.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	bak, err := os.ReadFile(v.backup)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("there is no backup %s to restore: move %s aside and add your .p8 files again", v.backup, v.path)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the backup %s: %w", v.backup, err)
+	}
+	if _, err := decode(bak); err != nil {
+		return fmt.Errorf("the backup %s cannot be used either (%v): move %s aside and add your .p8 files again", v.backup, err, v.path)
+	}
+	current, err := os.ReadFile(v.path)
+	switch {
+	case err == nil && bytes.Equal(current, bak):
+		return nil
+	case err == nil:
+		aside := v.path + ".replaced-" + v.now().UTC().Format("20060102T150405Z")
+		if err := v.writeFile(aside, current); err != nil {
+			return fmt.Errorf("keeping a copy of the damaged key list as %s: %w", aside, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		// Unreadable: it will be replaced by the rename without being copied.
+	}
+	if err := v.writeFile(v.path, bak); err != nil {
+		return v.writeError(v.path, err)
+	}
+	return nil
+}
+
+// Patterns of credentials that must not be stored in lastError: PEM blocks
+// and JWTs, should an API error ever echo one.
+var (
+	pemBlockRE = regexp.MustCompile(`(?s)-----BEGIN[^-]*-----.*?(-----END[^-]*-----|$)`)
+	jwtRE      = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+)
+
+// maxErrorText bounds the stored lastError.
+const maxErrorText = 500
+
+// cleanErrorText makes an error message safe and small enough to store.
+func cleanErrorText(s string) string {
+	s = pemBlockRE.ReplaceAllString(s, "[key removed]")
+	s = jwtRE.ReplaceAllString(s, "[token removed]")
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxErrorText {
+		s = string(r[:maxErrorText]) + "…"
+	}
+	return s
+}
+
+// ensurePrivate tightens the folder to 0700 and the files to 0600 where an
+// older version or the user left them looser. Windows has no such modes.
+func ensurePrivate(dir string, files ...string) error {
+	if isWindows {
+		return nil
+	}
+	if err := tighten(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := tighten(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func tighten(path string, mode fs.FileMode) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&^mode != 0 {
+		if err := os.Chmod(path, fi.Mode().Perm()&mode); err != nil {
+			return fmt.Errorf("making %s private (mode %o): %w", path, mode, err)
+		}
+	}
+	return nil
+}
+
+// WriteFilePrivate writes data to path atomically with mode 0600: readers see
+// the old file or the new one, never a mix, and a crash leaves one of them.
+// Used for keys.json and for exports that hold a private key.
+func WriteFilePrivate(path string, data []byte) error {
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

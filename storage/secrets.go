@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/keyfile"
+)
+
+// loadSecret reads k's private key from the keychain and checks it is the
+// key that was added. Errors are *SecretError values.
+func (v *Vault) loadSecret(ctx context.Context, k Key) (*keyfile.Key, error) {
+	secret, err := v.kc.Get(ctx, k.ID)
+	if err != nil {
+		return nil, &SecretError{Key: k, Err: err}
+	}
+	parsed, err := keyfile.Parse([]byte(secret))
+	if err != nil {
+		return nil, &SecretError{Key: k, Err: ErrSecretDamaged}
+	}
+	if parsed.Fingerprint != k.Fingerprint {
+		return nil, &SecretError{Key: k, Err: ErrSecretMismatch}
+	}
+	return parsed, nil
+}
+
+// Credentials loads the key with vault id id, private key included, ready to
+// sign requests. A private key missing from the keychain is a *SecretError
+// (errors.Is ErrSecretNotFound) that tells the user to re-import the .p8.
+func (v *Vault) Credentials(ctx context.Context, id string) (core.Credentials, error) {
+	k, err := v.Get(ctx, id)
+	if err != nil {
+		return core.Credentials{}, err
+	}
+	parsed, err := v.loadSecret(ctx, k)
+	if err != nil {
+		return core.Credentials{}, err
+	}
+	return core.Credentials{KeyID: k.KeyID, IssuerID: k.IssuerID, Kind: k.Kind, PrivateKey: parsed.PrivateKey}, nil
+}
+
+// PrivateKeyPEM returns the key's private key as PKCS#8 PEM, for an export
+// the user asked for. Never log or display it.
+func (v *Vault) PrivateKeyPEM(ctx context.Context, id string) ([]byte, error) {
+	k, err := v.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := v.loadSecret(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return parsed.PEM, nil
+}
+
+// CheckSecrets probes the keychain for every key's private key, each probe
+// bounded by BackgroundTimeout, and maps each key's id to nil (present and
+// intact) or a *SecretError saying what is wrong and what to do. A key whose
+// private key is missing stays listed: this is how the window marks it. When
+// the keychain itself fails (locked, absent, silent), the remaining keys get
+// the same error without more probes.
+func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
+	keys, err := v.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]error, len(keys))
+	var keychainErr error
+	for _, k := range keys {
+		if keychainErr != nil {
+			out[k.ID] = &SecretError{Key: k, Err: keychainErr}
+			continue
+		}
+		pctx, cancel := WithBackgroundTimeout(ctx)
+		_, err := v.loadSecret(pctx, k)
+		cancel()
+		out[k.ID] = err
+		var se *SecretError
+		if err != nil && !needsReimport(err) && errors.As(err, &se) {
+			keychainErr = se.Err
+		}
+	}
+	return out, nil
+}
+
+// ExportFastlane returns the key as fastlane's API key JSON, private key
+// included: only for an export the user asked for.
+func (v *Vault) ExportFastlane(ctx context.Context, id string) ([]byte, error) {
+	k, err := v.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := v.loadSecret(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	out, err := keyfile.MarshalFastlane(&keyfile.FastlaneKey{KeyID: k.KeyID, IssuerID: k.IssuerID, Kind: k.Kind, Key: parsed})
+	if err != nil {
+		return nil, fmt.Errorf("exporting %q for fastlane: %w", k.Name, err)
+	}
+	return out, nil
+}
+
+// WriteFastlane writes the key as fastlane's API key JSON to path, mode 0600,
+// replacing the file atomically.
+func (v *Vault) WriteFastlane(ctx context.Context, id, path string) error {
+	data, err := v.ExportFastlane(ctx, id)
+	if err != nil {
+		return err
+	}
+	return WriteFilePrivate(path, data)
+}
