@@ -9,6 +9,12 @@ TAGS      := migrated_fynedo
 GOFLAGS_TAGS := -tags=$(TAGS)
 export GOFLAGS := $(strip $(GOFLAGS) $(GOFLAGS_TAGS))
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+# go.mod names the patched toolchain (go1.26.11: fixes in net/http, crypto/tls
+# and crypto/x509 that govulncheck reports for older 1.26 releases). Some Go
+# installs default to GOTOOLCHAIN=local, which would ignore it; auto fetches
+# it through the module proxy once.
+GOTOOLCHAIN ?= auto
+export GOTOOLCHAIN
 
 .DEFAULT_GOAL := help
 
@@ -39,6 +45,10 @@ demo: deps build ## Try the whole app on a sandbox account (no Apple account, no
 .PHONY: test
 test: deps-test ## gofmt, vet, Windows/macOS compile checks, go test -race with a real keychain, smoke test under Xvfb
 	@GO=$(GO) scripts/test.sh
+
+.PHONY: audit
+audit: ## govulncheck against the Go vulnerability database (built offline from golang.org/x/vulndb)
+	@GO=$(GO) scripts/audit.sh
 
 .PHONY: bench
 bench: ## Run the benchmarks

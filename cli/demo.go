@@ -28,7 +28,8 @@ var demoConfig = sandbox.Config{
 }
 
 func newDemoCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	var show string
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try the whole app on a sandbox App Store Connect, with no Apple account",
 		Long: `Opens the window on a sample account served by a local sandbox App Store Connect: every
@@ -39,14 +40,25 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 			if env.OpenWindow == nil {
 				return fmt.Errorf("this build has no window")
 			}
+			switch show {
+			case "", gui.ShowAdd, gui.ShowCertificates, gui.ShowProfiles:
+			default:
+				return usagef("--show takes %s, %s or %s", gui.ShowAdd, gui.ShowCertificates, gui.ShowProfiles)
+			}
 			d, err := startDemo(cmd, env)
 			if err != nil {
 				return err
 			}
 			defer d.close()
+			d.opts.Show = show
 			return env.OpenWindow(d.opts)
 		},
 	}
+	// --show opens the window in a given state for the README's screenshots
+	// (scripts/screenshots.sh); it is not for people, hence hidden.
+	cmd.Flags().StringVar(&show, "show", "", "open the window showing: add, certificates or profiles")
+	_ = cmd.Flags().MarkHidden("show")
+	return cmd
 }
 
 type demo struct {
@@ -101,6 +113,8 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 		StateDir:    filepath.Join(dir, "state"),
 		DownloadDir: filepath.Join(dir, "downloads"),
 		Hint:        hint,
+		HintKey: &storage.NewKey{Name: "Example Corp (Developer)", KeyID: second.KeyID, IssuerID: second.IssuerID,
+			Kind: core.KindTeam, Data: second.PEM, FileName: p8},
 	}
 	return d, nil
 }

@@ -21,7 +21,9 @@ func newKeysCmd(env *Env) *cobra.Command {
 		Use:   "keys",
 		Short: "Link, list, check, rename, remove and export App Store Connect API keys",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with keys: %s", subcommandNames(cmd)) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("say what to do with keys: %s", subcommandNames(cmd))
+		},
 	}
 	cmd.AddCommand(
 		newKeysAddCmd(env),

@@ -66,7 +66,9 @@ func expires(t core.Time, now time.Time) string {
 
 func newCertsCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "certs", Aliases: []string{"certificates"}, Short: "List and download signing certificates", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with certificates: %s", subcommandNames(cmd)) }}
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("say what to do with certificates: %s", subcommandNames(cmd))
+		}}
 	var lf listFlags
 	list := &cobra.Command{
 		Use:     "list [--key KEY] [--type T] [--json]",
@@ -139,7 +141,9 @@ func listCerts(ctx context.Context, env *Env, lf listFlags) (*core.Client, []cor
 
 func newProfilesCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "profiles", Short: "List and download provisioning profiles", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with profiles: %s", subcommandNames(cmd)) }}
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("say what to do with profiles: %s", subcommandNames(cmd))
+		}}
 	var lf listFlags
 	list := &cobra.Command{
 		Use:     "list [--key KEY] [--type T] [--json]",
@@ -206,7 +210,9 @@ func listProfiles(ctx context.Context, env *Env, lf listFlags) (*core.Client, []
 
 func newBundleIDsCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "bundle-ids", Short: "List bundle IDs", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with bundle IDs: %s", subcommandNames(cmd)) }}
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("say what to do with bundle IDs: %s", subcommandNames(cmd))
+		}}
 	var lf listFlags
 	var platforms []string
 	list := &cobra.Command{
@@ -240,7 +246,9 @@ func newBundleIDsCmd(env *Env) *cobra.Command {
 
 func newDevicesCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "devices", Short: "List registered devices", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return usagef("say what to do with devices: %s", subcommandNames(cmd)) }}
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("say what to do with devices: %s", subcommandNames(cmd))
+		}}
 	var lf listFlags
 	var platforms, statuses []string
 	list := &cobra.Command{

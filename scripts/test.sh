@@ -78,4 +78,7 @@ dbus-run-session -- bash -euo pipefail -c '
 	printf "\n== smoke test: the real window under Xvfb\n"
 	scripts/smoke.sh "$ASCKEYS_TEST_BINARY" "$ASCKEYS_SMOKE_SHOT" "ASC Keys"
 '
+say "govulncheck"
+GO=$GO scripts/audit.sh
+
 say "all checks passed"
