@@ -51,13 +51,16 @@ audit: ## govulncheck against the Go vulnerability database (built offline from 
 	@GO=$(GO) scripts/audit.sh
 
 .PHONY: bench
-bench: ## Run the benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: deps-test ## Run the benchmarks and write docs/BENCHMARKS.md
+	@GO=$(GO) scripts/bench.sh
+
+.PHONY: fuzz
+fuzz: ## Fuzz the parsers for a bounded time each (FUZZTIME=30s)
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: screenshots
-screenshots: deps-test ## Refresh docs/screenshots from a real window under Xvfb
-	$(GO) build -o $(BIN) .
-	scripts/smoke.sh $(BIN) docs/screenshots/main-window.png "ASC Keys"
+screenshots: deps-test ## Refresh docs/screenshots from real windows under Xvfb
+	@GO=$(GO) scripts/screenshots.sh
 
 .PHONY: package
 package: deps ## Build a Linux package (tar.xz) with the fyne tool

@@ -18,6 +18,7 @@ import (
 	"github.com/asckeys/asckeys/cli"
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui"
+	_ "github.com/asckeys/asckeys/internal/clocale" // before Fyne reads the locale
 )
 
 func main() {

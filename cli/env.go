@@ -83,6 +83,16 @@ func openSession(env *Env) (*session, error) {
 	return &session{vault: v, newClient: ClientFactory(base)}, nil
 }
 
+// openKey opens the session and finds the key ref names (see resolveKey).
+func openKey(ctx context.Context, env *Env, ref string) (*session, storage.Key, error) {
+	s, err := openSession(env)
+	if err != nil {
+		return nil, storage.Key{}, err
+	}
+	k, err := s.resolveKey(ctx, ref)
+	return s, k, err
+}
+
 // resolveKey finds the key a command is about: ref is a name or a Key ID;
 // empty ref means the only linked key.
 func (s *session) resolveKey(ctx context.Context, ref string) (storage.Key, error) {
@@ -106,12 +116,17 @@ func (s *session) resolveKey(ctx context.Context, ref string) (storage.Key, erro
 	return storage.Key{}, usagef("%d keys are linked (%s): say which with --key NAME or --key KEYID", len(keys), strings.Join(names, ", "))
 }
 
-// client makes a client for a linked key, loading its private key from the
-// keychain (with the long timeout: the keychain may ask to be unlocked).
-func (s *session) client(ctx context.Context, k storage.Key) (*core.Client, error) {
+// credentials loads a linked key's private key from the keychain, with the
+// long timeout: the keychain may ask to be unlocked.
+func (s *session) credentials(ctx context.Context, k storage.Key) (core.Credentials, error) {
 	kctx, cancel := storage.WithInteractiveTimeout(ctx)
 	defer cancel()
-	creds, err := s.vault.Credentials(kctx, k.ID)
+	return s.vault.Credentials(kctx, k.ID)
+}
+
+// client makes a client for a linked key.
+func (s *session) client(ctx context.Context, k storage.Key) (*core.Client, error) {
+	creds, err := s.credentials(ctx, k)
 	if err != nil {
 		return nil, err
 	}

@@ -290,11 +290,7 @@ func newKeysVerifyCmd(env *Env) *cobra.Command {
 		ValidArgsFunction: completeKeys,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openSession(env)
-			if err != nil {
-				return err
-			}
-			k, err := s.resolveKey(ctx, args[0])
+			s, k, err := openKey(ctx, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -327,11 +323,7 @@ func newKeysRenameCmd(env *Env) *cobra.Command {
 		ValidArgsFunction: completeKeys,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openSession(env)
-			if err != nil {
-				return err
-			}
-			k, err := s.resolveKey(ctx, args[0])
+			s, k, err := openKey(ctx, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -359,11 +351,7 @@ a .p8 only once: keep a copy (asckeys keys export) if you may need the key again
 		ValidArgsFunction: completeKeys,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openSession(env)
-			if err != nil {
-				return err
-			}
-			k, err := s.resolveKey(ctx, args[0])
+			s, k, err := openKey(ctx, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -420,11 +408,7 @@ With --out the file is created readable by you alone (0600). Without it the secr
 			default:
 				return usagef("unknown --format %q: use fastlane, env-fastlane or env-codemagic", format)
 			}
-			s, err := openSession(env)
-			if err != nil {
-				return err
-			}
-			k, err := s.resolveKey(ctx, args[0])
+			s, k, err := openKey(ctx, env, args[0])
 			if err != nil {
 				return err
 			}

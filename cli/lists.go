@@ -43,11 +43,7 @@ func upper(vals []string) []string {
 
 // withClient resolves the key and makes its client.
 func withClient(ctx context.Context, env *Env, ref string) (*core.Client, error) {
-	s, err := openSession(env)
-	if err != nil {
-		return nil, err
-	}
-	k, err := s.resolveKey(ctx, ref)
+	s, k, err := openKey(ctx, env, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -30,23 +30,19 @@ against clock skew). Nothing else is printed on stdout, so it can go straight in
 				return usagef("--ttl %s is out of range: give a duration from 1s to 20m (tokens are capped at %s)", ttl, maxTokenTTL)
 			}
 			ctx := cmd.Context()
-			s, err := openSession(env)
-			if err != nil {
-				return err
-			}
 			ref := ""
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			k, err := s.resolveKey(ctx, ref)
+			s, k, err := openKey(ctx, env, ref)
 			if err != nil {
 				return err
 			}
-			c, err := s.client(ctx, k)
+			creds, err := s.credentials(ctx, k)
 			if err != nil {
 				return err
 			}
-			tok, err := core.SignToken(c.Credentials(), ttl, time.Now())
+			tok, err := core.SignToken(creds, ttl, time.Now())
 			if err != nil {
 				return err
 			}
