@@ -336,23 +336,26 @@ func pick(args []string, all bool, n int, ids func(int) []string, add func(int),
 	return nil
 }
 
-// runDownloads writes items into the folder, one line per file written on
-// stdout and one line per failure on stderr. Every item is tried.
+// runDownloads writes items into the folder, one line per file on stdout as
+// soon as it is written (so an interrupted run has said what it finished) and
+// one line per failure on stderr. Every item is tried. Items that Ctrl-C cut
+// short are not failures: one line says the run was cancelled.
 func runDownloads(ctx context.Context, env *Env, c *core.Client, items []core.DownloadItem, dl downloadFlags) error {
 	if err := os.MkdirAll(dl.out, 0o755); err != nil {
 		return fmt.Errorf("creating the folder %s: %w", dl.out, err)
 	}
-	results, err := c.DownloadMany(ctx, items, dl.out, core.DownloadOptions{Overwrite: dl.overwrite}, nil)
-	failed := 0
-	for _, r := range results {
+	failed := 0 // progress runs one call at a time; read after DownloadMany returns
+	progress := func(_, _ int, r core.DownloadResult) {
 		switch {
-		case r.Err != nil:
+		case r.Err == nil:
+			fmt.Fprintln(env.Stdout, r.Path)
+		case ctx.Err() != nil && errors.Is(r.Err, context.Canceled):
+		default:
 			failed++
 			fmt.Fprintf(env.Stderr, "asckeys: %s: %s\n", r.Item, oneLine(r.Err.Error()))
-		case r.Path != "":
-			fmt.Fprintln(env.Stdout, r.Path)
 		}
 	}
+	_, err := c.DownloadMany(ctx, items, dl.out, core.DownloadOptions{Overwrite: dl.overwrite}, progress)
 	if ctx.Err() != nil {
 		return errors.New("cancelled: files already written are complete; nothing half-written was left")
 	}

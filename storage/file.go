@@ -116,6 +116,8 @@ func decode(raw []byte) (*document, error) {
 			return nil, fmt.Errorf("key %d has a missing or repeated id", i+1)
 		case k.KeyID == "":
 			return nil, fmt.Errorf("key %d has no Key ID", i+1)
+		case k.Fingerprint == "":
+			return nil, fmt.Errorf("key %d has no fingerprint", i+1)
 		case keyfile.CheckKind(k.Kind) != nil:
 			return nil, fmt.Errorf("key %d has an unknown kind", i+1)
 		}
@@ -166,9 +168,9 @@ func (v *Vault) writeError(path string, err error) error {
 }
 
 // RestoreBackup replaces keys.json with keys.json.bak, the version before the
-// last change: the one step that recovers from a damaged key list. The
-// replaced file is kept beside it as keys.json.replaced-<time>, never
-// deleted.
+// last change: the one step that recovers from a damaged key list (on a
+// healthy one it undoes the last change). The replaced file is kept beside it
+// as keys.json.replaced-<time>, never deleted. Private keys are not touched.
 func (v *Vault) RestoreBackup() error {
 	ctx, cancel := WithInteractiveTimeout(context.Background())
 	defer cancel()

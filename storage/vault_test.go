@@ -433,7 +433,7 @@ func TestCorruptFileIsNeverOverwritten(t *testing.T) {
 		{"empty after a crash", func(p string) error { return os.WriteFile(p, nil, 0o600) }, "empty", true},
 		{"no schemaVersion", func(p string) error { return os.WriteFile(p, []byte(`{"keys": []}`), 0o600) }, "no schemaVersion", true},
 		{"repeated id", func(p string) error {
-			return os.WriteFile(p, []byte(`{"schemaVersion":1,"keys":[{"id":"a","keyId":"X","kind":"team"},{"id":"a","keyId":"Y","kind":"team"}]}`), 0o600)
+			return os.WriteFile(p, []byte(`{"schemaVersion":1,"keys":[{"id":"a","keyId":"X","kind":"team","fingerprint":"ab"},{"id":"a","keyId":"Y","kind":"team","fingerprint":"cd"}]}`), 0o600)
 		}, "missing or repeated id", true},
 		{"deleted", os.Remove, "missing but its backup is there", true},
 	} {

@@ -94,6 +94,9 @@ func utf16LE(s string) []byte {
 // repairable inputs must give back exactly the original key, which must sign.
 func TestParseTable(t *testing.T) {
 	k := keyfiletest.New(t)
+	for !bytes.Contains(k.PKCS8, []byte("/")) { // the escaped-slash case needs one
+		k = keyfiletest.New(t)
+	}
 	other := keyfiletest.New(t)
 	s := string(k.PKCS8)
 	sec := string(k.SEC1)
@@ -209,6 +212,8 @@ func TestParseTable(t *testing.T) {
 		{"smart quotes from a word processor", []byte("“" + s + "”"), []string{"removed surrounding quotes"}},
 		{"literal \\n as CI secrets store it", []byte(`"` + strings.ReplaceAll(s, "\n", `\n`) + `"`), []string{"removed surrounding quotes", `literal \n`}},
 		{"literal \\r\\n", []byte(strings.ReplaceAll(s, "\n", `\r\n`)), []string{`literal \n`}},
+		{"doubly escaped \\\\n", []byte(`"` + strings.ReplaceAll(s, "\n", `\\n`) + `"`), []string{`literal \n`}},
+		{"JSON with escaped slashes", []byte(`"` + strings.ReplaceAll(strings.ReplaceAll(s, "/", `\/`), "\n", `\n`) + `"`), []string{"JSON escapes"}},
 		{"CRLF line endings", []byte(strings.ReplaceAll(s, "\n", "\r\n")), []string{"CRLF"}},
 		{"indented as in YAML", []byte(indented), []string{"stray whitespace"}},
 		{"trailing spaces and blank lines", []byte(strings.ReplaceAll(s, "\n", "  \n\n")), []string{"stray whitespace"}},

@@ -91,7 +91,14 @@ func parseText(s string, rep *repairs) (parsed, *Error) {
 		}
 		if strings.Contains(s, `\n`) || strings.Contains(s, `\r`) {
 			rep.add(`replaced literal \n sequences with line breaks`)
-			s = strings.NewReplacer(`\r\n`, "\n", `\n`, "\n", `\r`, "").Replace(s)
+			// Doubly escaped first, as CI variables passed through two
+			// shells arrive.
+			s = strings.NewReplacer(`\\r\\n`, "\n", `\\n`, "\n", `\r\n`, "\n", `\n`, "\n", `\\r`, "", `\r`, "").Replace(s)
+		}
+		if strings.Contains(s, `\/`) {
+			// JSON encoders such as PHP's escape every / of the base64.
+			rep.add("removed JSON escapes")
+			s = strings.ReplaceAll(s, `\/`, "/")
 		}
 		if strings.Contains(s, "\r") {
 			rep.add("converted Windows line endings (CRLF)")

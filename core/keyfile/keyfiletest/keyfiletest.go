@@ -70,7 +70,10 @@ func AssertSigns(t testing.TB, got, want *ecdsa.PrivateKey) {
 // the private scalar in hex and base64, and the PEM type words.
 func Fragments(k Key) []string {
 	frags := []string{"PRIVATE KEY"}
-	d := k.Priv.D.FillBytes(make([]byte, 32))
+	d, err := k.Priv.Bytes()
+	if err != nil {
+		panic(err) // a P-256 key from New always encodes
+	}
 	dh := hex.EncodeToString(d)
 	frags = append(frags, dh, strings.ToUpper(dh),
 		base64.StdEncoding.EncodeToString(d), base64.RawURLEncoding.EncodeToString(d))
