@@ -7,17 +7,25 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/asckeys/asckeys/core/sandbox"
 )
 
-// texts gathers every piece of text a person can read in o.
+// texts gathers every piece of text a person can read in o: what is
+// visible, in labels, buttons, rich text and cards.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
 		switch w := o.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
 		case *widget.Button:
+			out = append(out, w.Text)
+		case *dialogButton:
 			out = append(out, w.Text)
 		case *widget.RichText:
 			out = append(out, segmentsText(w.Segments))
@@ -43,13 +51,17 @@ func texts(o fyne.CanvasObject) []string {
 
 // segmentsText is the text of rich-text segments, list items included.
 func segmentsText(segs []widget.RichTextSegment) string {
+	return strings.TrimSpace(rawSegmentsText(segs))
+}
+
+func rawSegmentsText(segs []widget.RichTextSegment) string {
 	var b strings.Builder
 	for _, s := range segs {
 		switch s := s.(type) {
 		case *widget.ListSegment:
-			b.WriteString(segmentsText(s.Items))
+			b.WriteString(rawSegmentsText(s.Items))
 		case *widget.ParagraphSegment:
-			b.WriteString(segmentsText(s.Texts))
+			b.WriteString(rawSegmentsText(s.Texts))
 		default:
 			b.WriteString(s.Textual())
 		}
@@ -60,7 +72,7 @@ func segmentsText(segs []widget.RichTextSegment) string {
 
 func asWidget(o fyne.CanvasObject) fyne.Widget {
 	switch w := o.(type) {
-	case *widget.Label, *widget.Button, *widget.RichText, *widget.Card:
+	case *widget.Label, *widget.Button, *dialogButton, *widget.RichText, *widget.Card:
 		return nil // their text is read above
 	case fyne.Widget:
 		return w
@@ -72,13 +84,18 @@ func findButton(o fyne.CanvasObject, label string) *widget.Button {
 	var found *widget.Button
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if found != nil {
+		if found != nil || o == nil || !o.Visible() {
 			return
 		}
 		switch w := o.(type) {
 		case *widget.Button:
 			if w.Text == label {
 				found = w
+				return
+			}
+		case *dialogButton:
+			if w.Text == label {
+				found = &w.Button
 				return
 			}
 		case *fyne.Container:
@@ -98,32 +115,41 @@ func findButton(o fyne.CanvasObject, label string) *widget.Button {
 }
 
 func TestEmptyWindowTeachesHowToLinkAKey(t *testing.T) {
-	a := test.NewTempApp(t)
-	w := test.NewWindow(nil)
-	defer w.Close()
-	content := Create(a, w, Options{})
-	w.SetContent(content)
-	w.Resize(fyne.NewSize(1100, 700))
+	h := newHarness(t, sandbox.Config{Seed: 1})
+	h.opts.Hint = "Demo: try AuthKey_TESTKEY123.p8"
+	h.open()
+	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
 
-	all := strings.Join(texts(content), "\n")
+	all := read(h, h.screenText)
 	for _, want := range []string{
 		"App Store Connect API Keys",
 		"No keys linked yet.",
 		"Users and Access",
 		"Integrations",
+		"App Store Connect API",
 		"Admin",
 		"only once",
 		"Drop your AuthKey_XXXXXXXXXX.p8 here",
+		"Demo: try AuthKey_TESTKEY123.p8",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the empty window does not say %q; it shows:\n%s", want, all)
 		}
 	}
-	add := findButton(content, "Add New")
-	if add == nil {
-		t.Fatal("the organization panel has no Add New button")
-	}
-	if add.Disabled() {
-		t.Error("Add New is disabled in the empty state")
+	// Both Add New buttons (the panel's and the empty state's) open the dialog.
+	for _, label := range []string{"Add New", "Add New…"} {
+		h.do(func() {
+			b := findButton(h.win.Canvas().Content(), label)
+			if b == nil {
+				t.Fatalf("the empty window has no %q button", label)
+			}
+			if b.Disabled() {
+				t.Fatalf("%q is disabled in the empty state", label)
+			}
+			test.Tap(b)
+		})
+		h.waitFor("the Add New dialog", func() bool { return h.u.add != nil })
+		h.do(func() { h.u.add.onCancel() })
+		h.waitFor("the Add New dialog to close", func() bool { return h.u.add == nil })
 	}
 }

@@ -1,0 +1,181 @@
+package gui
+
+import (
+	"cmp"
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/gui/datatable"
+)
+
+// The four lists: what each shows, how rows are coloured, how they are
+// fetched and cached.
+
+// expiryTone colours a row by its expiry date: red once expired, amber
+// within core.ExpiringSoonDays.
+func expiryTone(exp time.Time) datatable.Tone {
+	switch core.ExpiryOf(exp, time.Now()).State {
+	case core.ExpiryExpired:
+		return datatable.Danger
+	case core.ExpiryExpiringSoon:
+		return datatable.Warning
+	}
+	return datatable.Normal
+}
+
+// expiresText reads "3 Nov 2026 · in 23 days", or "3 Nov 2025 · expired":
+// the date says how long ago, and the short word fits the column.
+func expiresText(exp time.Time) string {
+	if exp.IsZero() {
+		return "—"
+	}
+	e := core.ExpiryOf(exp, time.Now())
+	if e.State == core.ExpiryExpired {
+		return date(exp) + " · expired"
+	}
+	return date(exp) + " · " + e.Label
+}
+
+// byTime sorts a column by a date rather than by its text.
+func byTime[T any](at func(T) time.Time) func(a, b T) int {
+	return func(a, b T) int { return at(a).Compare(at(b)) }
+}
+
+// byInt sorts a column by a number rather than by its text.
+func byInt[T any](n func(T) int) func(a, b T) int {
+	return func(a, b T) int { return cmp.Compare(n(a), n(b)) }
+}
+
+func certificateSpec() tabSpec[core.Certificate] {
+	exp := func(c core.Certificate) time.Time { return c.ExpirationDate.Time }
+	return tabSpec[core.Certificate]{
+		title: "Certificates", singular: "certificate", plural: "certificates",
+		columns: []datatable.Column[core.Certificate]{
+			{Title: "Name", Width: 205, Filterable: true, Text: certificateName},
+			{Title: "Type", Width: 145, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
+			{Title: "Platform", Width: 80, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
+			{Title: "Serial Number", Width: 155, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
+			{Title: "Expires", Width: 195, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
+		},
+		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },
+		key:  func(c core.Certificate) string { return c.ID },
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Certificate, error) {
+			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt})
+			return rows, err
+		},
+		cached:   func(cl *cachedLists) **cachedList[core.Certificate] { return &cl.Certificates },
+		download: func(c core.Certificate) core.DownloadItem { return core.DownloadItem{Certificate: &c} },
+	}
+}
+
+// certificateName is Apple's name for a certificate, else its display name.
+func certificateName(c core.Certificate) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.DisplayName
+}
+
+// profileStatus is a profile's status from its expiry date: Apple's
+// profileState lags behind the date (expired profiles stay ACTIVE), so it
+// is not used.
+func profileStatus(p core.Profile) string {
+	switch p.Expiry(time.Now()).State {
+	case core.ExpiryExpired:
+		return "Expired"
+	case core.ExpiryExpiringSoon:
+		return "Expiring"
+	case core.ExpiryValid:
+		return "Valid"
+	}
+	return "Unknown"
+}
+
+func profileSpec() tabSpec[core.Profile] {
+	exp := func(p core.Profile) time.Time { return p.ExpirationDate.Time }
+	return tabSpec[core.Profile]{
+		title: "Profiles", singular: "profile", plural: "profiles",
+		columns: []datatable.Column[core.Profile]{
+			{Title: "Name", Width: 230, Filterable: true, Text: func(p core.Profile) string { return p.Name }},
+			{Title: "Type", Width: 150, Filterable: true, Text: func(p core.Profile) string { return core.ProfileTypeLabel(p.ProfileType) }},
+			{Title: "Bundle ID", Width: 200, Filterable: true, Text: func(p core.Profile) string { return p.BundleIdentifier }},
+			{Title: "Status", Width: 80, Filterable: true, Text: profileStatus, Sort: byTime(exp)},
+			{Title: "Expires", Width: 185, Text: func(p core.Profile) string { return expiresText(exp(p)) }, Sort: byTime(exp)},
+			{Title: "Certificates", Width: 110, Align: fyne.TextAlignTrailing, Text: func(p core.Profile) string { return strconv.Itoa(p.CertificateCount) }, Sort: byInt(func(p core.Profile) int { return p.CertificateCount })},
+			{Title: "Devices", Width: 90, Align: fyne.TextAlignTrailing, Text: func(p core.Profile) string { return strconv.Itoa(p.DeviceCount) }, Sort: byInt(func(p core.Profile) int { return p.DeviceCount })},
+			{Title: "UUID", Width: 330, Filterable: true, Monospace: true, Text: func(p core.Profile) string { return p.UUID }},
+		},
+		tone: func(p core.Profile) datatable.Tone { return expiryTone(exp(p)) },
+		key:  func(p core.Profile) string { return p.ID },
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Profile, error) {
+			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt})
+			return rows, err
+		},
+		cached:   func(cl *cachedLists) **cachedList[core.Profile] { return &cl.Profiles },
+		download: func(p core.Profile) core.DownloadItem { return core.DownloadItem{Profile: &p} },
+	}
+}
+
+func bundleIDSpec() tabSpec[core.BundleID] {
+	return tabSpec[core.BundleID]{
+		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs",
+		columns: []datatable.Column[core.BundleID]{
+			{Title: "Name", Width: 280, Filterable: true, Text: func(b core.BundleID) string { return b.Name }},
+			{Title: "Identifier", Width: 320, Filterable: true, Text: func(b core.BundleID) string { return b.Identifier }},
+			{Title: "Platform", Width: 110, Filterable: true, Text: func(b core.BundleID) string { return core.PlatformLabel(b.Platform) }},
+			{Title: "Seed ID", Width: 140, Filterable: true, Monospace: true, Text: func(b core.BundleID) string { return b.SeedID }},
+		},
+		key: func(b core.BundleID) string { return b.ID },
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.BundleID, error) {
+			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt})
+			return rows, err
+		},
+		cached: func(cl *cachedLists) **cachedList[core.BundleID] { return &cl.BundleIDs },
+	}
+}
+
+// deviceModel reads "iPhone 15 Pro (iPhone)": the model when Apple knows it,
+// and the class.
+func deviceModel(d core.Device) string {
+	class := core.DeviceClassLabel(d.DeviceClass)
+	switch {
+	case d.Model == "":
+		return class
+	case d.DeviceClass == "" || strings.HasPrefix(d.Model, class):
+		return d.Model
+	}
+	return d.Model + " (" + class + ")"
+}
+
+func deviceSpec() tabSpec[core.Device] {
+	added := func(d core.Device) time.Time { return d.AddedDate.Time }
+	return tabSpec[core.Device]{
+		title: "Devices", singular: "device", plural: "devices",
+		columns: []datatable.Column[core.Device]{
+			{Title: "Name", Width: 230, Filterable: true, Text: func(d core.Device) string { return d.Name }},
+			{Title: "UDID", Width: 340, Filterable: true, Monospace: true, Text: func(d core.Device) string { return d.UDID }},
+			{Title: "Model", Width: 200, Filterable: true, Text: deviceModel},
+			{Title: "Platform", Width: 90, Filterable: true, Text: func(d core.Device) string { return core.PlatformLabel(d.Platform) }},
+			{Title: "Status", Width: 90, Filterable: true, Text: func(d core.Device) string { return core.DeviceStatusLabel(d.Status) }},
+			{Title: "Added", Width: 120, Text: func(d core.Device) string { return date(added(d)) }, Sort: byTime(added)},
+		},
+		// A disabled device cannot be used in new profiles: grey it.
+		tone: func(d core.Device) datatable.Tone {
+			if d.Status == "DISABLED" {
+				return datatable.Muted
+			}
+			return datatable.Normal
+		},
+		key: func(d core.Device) string { return d.ID },
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Device, error) {
+			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt})
+			return rows, err
+		},
+		cached: func(cl *cachedLists) **cachedList[core.Device] { return &cl.Devices },
+	}
+}

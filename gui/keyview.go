@@ -1,0 +1,341 @@
+package gui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/storage"
+)
+
+// keyView is the right-hand side for the selected key: a header with what
+// is known about the key and its Verify and Refresh buttons, and the tabs
+// Certificates, Profiles, Bundle IDs and Devices.
+type keyView struct {
+	u       *ui
+	content fyne.CanvasObject
+
+	title    *widget.Label
+	kind     *badge
+	keyID    *widget.Label
+	issuer   *widget.Label
+	added    *widget.Label
+	verified *widget.Label
+	budget   *widget.Label
+	problem  message
+	verify   *widget.Button
+	refresh  *widget.Button
+
+	notice     *fyne.Container
+	noticeIcon *widget.Activity
+	noticeText message
+
+	tabs     *container.AppTabs
+	certs    *resourceTab[core.Certificate]
+	profiles *resourceTab[core.Profile]
+	bundles  *resourceTab[core.BundleID]
+	devices  *resourceTab[core.Device]
+
+	// The key shown, and the generation of its lists: each open or refresh
+	// starts a new one, and answers for an older one are dropped.
+	key        storage.Key
+	secretErr  error
+	isOpen     bool
+	gen        int
+	loadCtx    context.Context
+	cancelLoad context.CancelFunc
+}
+
+// notice is a message waiting for a key to be shown, such as what adding it
+// found out.
+type notice struct {
+	keyID string
+	tone  tone
+	text  string
+}
+
+func newKeyView(u *ui) *keyView {
+	v := &keyView{u: u}
+	v.certs = newResourceTab(v, certificateSpec())
+	v.profiles = newResourceTab(v, profileSpec())
+	v.bundles = newResourceTab(v, bundleIDSpec())
+	v.devices = newResourceTab(v, deviceSpec())
+	return v
+}
+
+// allTabs lists the tabs, in order, behind their common interface.
+func (v *keyView) allTabs() []resourcePane {
+	return []resourcePane{v.certs, v.profiles, v.bundles, v.devices}
+}
+
+func (v *keyView) buildUI() {
+	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	v.kind = newBadge("Team", theme.ColorNamePrimary)
+	v.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), v.onVerify)
+	v.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
+
+	fact := func(caption string, mono bool) (*widget.Label, fyne.CanvasObject) {
+		c := &widget.Label{Text: caption, SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance}
+		val := &widget.Label{TextStyle: fyne.TextStyle{Monospace: mono}, Selectable: mono}
+		return val, container.New(&tightVBox{}, c, val)
+	}
+	var keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox fyne.CanvasObject
+	v.keyID, keyIDBox = fact("Key ID", true)
+	v.issuer, issuerBox = fact("Issuer ID", true)
+	v.added, addedBox = fact("Added", false)
+	v.verified, verifiedBox = fact("Last verified", false)
+	v.budget, budgetBox = fact("API requests left", false)
+	facts := container.NewHBox(keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
+
+	v.problem = newMessage()
+	v.noticeIcon = widget.NewActivity()
+	v.noticeText = newMessage()
+	v.noticeText.SizeName = theme.SizeNameText
+	closeNotice := &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: v.clearNotice}
+	v.notice = container.NewBorder(nil, nil, v.noticeIcon, closeNotice, v.noticeText.Label)
+	v.notice.Hide()
+
+	titleRow := container.NewBorder(nil, nil, nil,
+		container.NewHBox(v.verify, v.refresh),
+		container.NewHBox(v.title, container.NewCenter(v.kind)))
+	header := container.NewVBox(titleRow, facts, v.problem.Label, v.notice)
+
+	v.tabs = container.NewAppTabs()
+	for _, t := range v.allTabs() {
+		v.tabs.Append(t.tabItem())
+	}
+	v.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
+}
+
+// showing reports whether the view shows the key with vault id id.
+func (v *keyView) showing(id string) bool { return v.isOpen && v.key.ID == id }
+
+// open shows key k, whose private key check said secretErr, and loads its
+// lists: from the cache at once, then from Apple.
+func (v *keyView) open(k storage.Key, secretErr error) {
+	v.stop()
+	v.isOpen = true
+	v.clearNotice()
+	v.setKey(k, secretErr)
+	v.budget.SetText("—")
+	if p := v.u.pending; p != nil && p.keyID == k.ID {
+		v.setNotice(p.tone, p.text, false)
+		v.u.pending = nil
+	}
+	for _, t := range v.allTabs() {
+		t.reset()
+	}
+	if !k.Kind.CanProvision() {
+		// Apple refuses every provisioning request of an individual key:
+		// say why instead of sending them.
+		v.refresh.Disable()
+		for _, t := range v.allTabs() {
+			t.showIndividual()
+		}
+		return
+	}
+	v.refresh.Enable()
+	v.load(v.allTabs(), true)
+}
+
+// setKey shows what is known about k without reloading its lists.
+func (v *keyView) setKey(k storage.Key, secretErr error) {
+	v.key, v.secretErr = k, secretErr
+	v.title.SetText(k.Name)
+	v.kind.set(k.Kind.Label(), kindBadgeColor(k.Kind))
+	v.keyID.SetText(k.KeyID)
+	if k.IssuerID != "" {
+		v.issuer.SetText(k.IssuerID)
+	} else {
+		v.issuer.SetText("none (individual key)")
+	}
+	v.added.SetText(date(k.AddedAt))
+	now := time.Now()
+	switch {
+	case !k.LastVerified.IsZero():
+		v.verified.SetText(ago(k.LastVerified, now))
+	default:
+		v.verified.SetText("never")
+	}
+	switch {
+	case secretErr != nil:
+		v.problem.set(toneError, errText(secretErr))
+	case k.Verification() == storage.Rejected:
+		v.problem.set(toneError, "Last check, "+ago(k.LastErrorAt, now)+": "+errText(errors.New(k.LastError)))
+	default:
+		v.problem.clear()
+	}
+	if v.problem.Text == "" {
+		v.problem.Hide()
+	} else {
+		v.problem.Show()
+	}
+}
+
+// stop cancels the lists loading for the key shown, as when another key is
+// selected or the window closes.
+func (v *keyView) stop() {
+	v.gen++
+	if v.cancelLoad != nil {
+		v.cancelLoad()
+		v.cancelLoad = nil
+	}
+}
+
+// close stops loading and forgets the key, as when it was removed.
+func (v *keyView) close() {
+	v.stop()
+	v.isOpen = false
+}
+
+// focusSearch puts the focus in the search box of the tab shown.
+func (v *keyView) focusSearch() {
+	if !v.isOpen {
+		return
+	}
+	for _, t := range v.allTabs() {
+		if t.tabItem() == v.tabs.Selected() {
+			t.focusSearch()
+		}
+	}
+}
+
+// load fetches the lists of tabs from Apple, side by side, first showing
+// the cached ones when fromCache is set. Everything slow runs in the
+// background; answers come back through fyne.Do and are dropped if another
+// key was selected meanwhile.
+func (v *keyView) load(tabs []resourcePane, fromCache bool) {
+	if v.cancelLoad == nil {
+		var ctx context.Context
+		ctx, v.cancelLoad = context.WithCancel(v.u.ctx)
+		v.loadCtx = ctx
+	}
+	ctx, gen, id := v.loadCtx, v.gen, v.key.ID
+	for _, t := range tabs {
+		t.beginLoad()
+	}
+	v.u.background(func(context.Context) {
+		if fromCache {
+			cl := v.u.cache.load(id)
+			fyne.Do(func() {
+				if v.gen == gen {
+					for _, t := range tabs {
+						t.showCached(&cl)
+					}
+				}
+			})
+		}
+		client, err := v.u.clients.get(ctx, v.u.vault, id)
+		if err != nil {
+			fyne.Do(func() {
+				if v.gen == gen {
+					for _, t := range tabs {
+						t.fail(err)
+					}
+				}
+			})
+			return
+		}
+		for _, t := range tabs {
+			t.fetch(ctx, gen, id, client)
+		}
+	})
+}
+
+// current reports whether gen is still the generation shown.
+func (v *keyView) current(gen int) bool { return v.isOpen && v.gen == gen }
+
+func (v *keyView) onRefresh() {
+	if !v.isOpen || !v.key.Kind.CanProvision() {
+		return
+	}
+	v.stop()
+	v.load(v.allTabs(), false)
+}
+
+func (v *keyView) onVerify() {
+	if v.isOpen {
+		v.u.verifyKey(v.key)
+	}
+}
+
+// setRateLimit shows how much of the key's hourly request budget is left.
+func (v *keyView) setRateLimit(rl core.RateLimit) {
+	if rl.Known {
+		v.budget.SetText(count(rl.Remaining) + " of " + count(rl.Limit) + " this hour")
+	}
+}
+
+// rateLimitFrom shows the rate limit client last saw, if the key with vault
+// id keyID is still the one shown. It may be called from any goroutine.
+func (v *keyView) rateLimitFrom(keyID string, client *core.Client) {
+	rl := client.LastRateLimit()
+	fyne.Do(func() {
+		if v.showing(keyID) {
+			v.setRateLimit(rl)
+		}
+	})
+}
+
+// setNotice shows a message about the key, such as the outcome of a check;
+// busy shows a spinner while the work it announces runs.
+func (v *keyView) setNotice(t tone, text string, busy bool) {
+	if text == "" {
+		v.clearNotice()
+		return
+	}
+	v.noticeText.set(t, text)
+	if busy {
+		v.noticeIcon.Show()
+		v.noticeIcon.Start()
+	} else {
+		v.noticeIcon.Stop()
+		v.noticeIcon.Hide()
+	}
+	v.notice.Show()
+}
+
+func (v *keyView) clearNotice() {
+	v.noticeIcon.Stop()
+	v.noticeText.clear()
+	v.notice.Hide()
+}
+
+// tick refreshes what depends on the clock: "Updated 3 minutes ago".
+func (v *keyView) tick() {
+	if !v.isOpen {
+		return
+	}
+	v.setKey(v.key, v.secretErr)
+	for _, t := range v.allTabs() {
+		t.tick()
+	}
+}
+
+// individualExplanation is what the tabs of an individual key say instead
+// of lists: Apple refuses them provisioning, and what to create instead.
+const individualExplanation = "Apple does not let individual keys use provisioning: certificates, profiles, bundle IDs " +
+	"and devices are closed to them, whatever their role.\n\n" +
+	"To see and download them, create a team key: in App Store Connect open Users and Access > Integrations > " +
+	"App Store Connect API > Team Keys, press +, give the key the Admin role (Developer keys see development " +
+	"items only), download it and add it here with Add New."
+
+// newIndividualPane builds the explanation shown in each tab of an
+// individual key.
+func newIndividualPane(u *ui) fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("Individual keys cannot use provisioning", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := widget.NewLabel(individualExplanation)
+	text.Wrapping = fyne.TextWrapWord
+	add := widget.NewButtonWithIcon("Add New…", theme.ContentAddIcon(), func() { u.openAddDialog(addPrefill{}) })
+	column := container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, title),
+		text, container.NewHBox(add, layout.NewSpacer()))
+	return container.NewCenter(container.New(&minWidth{520}, column))
+}

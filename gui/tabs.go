@@ -1,0 +1,326 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/gui/datatable"
+)
+
+// resourcePane is what the key view does with each of its four tabs,
+// whatever the rows they hold.
+type resourcePane interface {
+	tabItem() *container.TabItem
+	// reset empties the tab for another key.
+	reset()
+	// showIndividual explains why an individual key has no such list.
+	showIndividual()
+	// beginLoad shows that the list is being fetched.
+	beginLoad()
+	// showCached shows the list cached on disk, unless a fresh one came.
+	showCached(cl *cachedLists)
+	// fetch lists the rows from Apple in the background.
+	fetch(ctx context.Context, gen int, keyID string, client *core.Client)
+	// fail shows why the list could not be fetched, with Retry.
+	fail(err error)
+	// tick refreshes texts that depend on the clock.
+	tick()
+	// focusSearch puts the focus in the tab's search box.
+	focusSearch()
+}
+
+// tabSpec describes one kind of list: its columns, how to colour a row, how
+// to fetch it, where it lives in the cache and what a row downloads as.
+type tabSpec[T any] struct {
+	title            string // "Certificates"
+	singular, plural string // "certificate", "certificates"
+	columns          []datatable.Column[T]
+	tone             func(T) datatable.Tone
+	key              func(T) string
+	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
+	cached           func(*cachedLists) **cachedList[T]
+	// download makes a row's download item; nil for lists with nothing to
+	// download.
+	download func(T) core.DownloadItem
+}
+
+// resourceTab is one tab of the key view: a datatable of rows of type T, with
+// what stands in for it while the list loads, fails, or cannot exist.
+type resourceTab[T any] struct {
+	v    *keyView
+	spec tabSpec[T]
+	item *container.TabItem
+
+	table       *datatable.Table[T]
+	body        *fyne.Container
+	loadingBox  fyne.CanvasObject
+	loadingText *widget.Label
+	loadingBar  *widget.ProgressBar
+	problemBox  fyne.CanvasObject
+	problemText *widget.Label
+	problemBar  *fyne.Container
+	problemLine *widget.Label
+	individual  fyne.CanvasObject
+	status      *widget.Label
+	statusBar   *widget.ProgressBar
+	downloadSel *widget.Button
+
+	// hasRows: rows are shown (cached or fresh); fresh: they came from
+	// Apple in this session; loading: a fetch is running.
+	hasRows, fresh, loading bool
+	fetchedAt               time.Time
+	done, total             int
+}
+
+func newResourceTab[T any](v *keyView, spec tabSpec[T]) *resourceTab[T] {
+	t := &resourceTab[T]{v: v, spec: spec}
+	t.buildUI()
+	return t
+}
+
+func (t *resourceTab[T]) buildUI() {
+	opts := datatable.Options[T]{
+		Columns:     t.spec.columns,
+		Tone:        t.spec.tone,
+		Key:         t.spec.key,
+		Placeholder: "Search " + strings.ToLower(t.spec.title),
+		Singular:    t.spec.singular,
+		Plural:      t.spec.plural,
+		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
+	}
+	if t.spec.download != nil {
+		opts.Selectable = true
+		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow}
+		opts.OnSelectionChanged = t.onSelectionChanged
+	}
+	t.table = datatable.New(opts)
+
+	t.loadingText = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	t.loadingBar = widget.NewProgressBar()
+	t.loadingBar.TextFormatter = func() string { return "" }
+	t.loadingBox = container.NewCenter(container.New(&minWidth{360}, container.NewVBox(t.loadingText, t.loadingBar)))
+
+	t.problemText = widget.NewLabel("")
+	t.problemText.Wrapping = fyne.TextWrapWord
+	title := widget.NewLabelWithStyle("Could not load the "+strings.ToLower(t.spec.title), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	retry := widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), t.onRetry)
+	retry.Importance = widget.HighImportance
+	t.problemBox = container.NewCenter(container.New(&minWidth{480}, container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, title),
+		t.problemText, container.NewHBox(retry, layout.NewSpacer()))))
+
+	// With cached rows on screen, a failed refresh is a line above them.
+	t.problemLine = widget.NewLabel("")
+	t.problemLine.Wrapping = fyne.TextWrapWord
+	t.problemLine.Importance = widget.DangerImportance
+	t.problemBar = container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()),
+		widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), t.onRetry), t.problemLine)
+	t.problemBar.Hide()
+
+	t.individual = newIndividualPane(t.v.u)
+
+	t.status = &widget.Label{SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
+	t.statusBar = widget.NewProgressBar()
+	t.statusBar.TextFormatter = func() string { return "" }
+	t.statusBar.Hide()
+	var right fyne.CanvasObject = layout.NewSpacer()
+	if t.spec.download != nil {
+		t.downloadSel = widget.NewButtonWithIcon("Download Selected", theme.DownloadIcon(), t.onDownloadSelected)
+		t.downloadSel.Disable()
+		right = t.downloadSel
+	}
+	footer := container.NewBorder(nil, nil, nil, right,
+		container.NewBorder(nil, nil, nil, container.New(&minWidth{160}, container.NewCenter(t.statusBar)), t.status))
+
+	t.body = container.NewStack(t.table.Widget())
+	t.item = container.NewTabItem(t.spec.title, container.NewBorder(t.problemBar, footer, nil, nil, t.body))
+}
+
+func (t *resourceTab[T]) tabItem() *container.TabItem { return t.item }
+
+// setBody shows obj as the tab's main content.
+func (t *resourceTab[T]) setBody(obj fyne.CanvasObject) {
+	if len(t.body.Objects) == 1 && t.body.Objects[0] == obj {
+		return
+	}
+	t.body.Objects = []fyne.CanvasObject{obj}
+	t.body.Refresh()
+}
+
+func (t *resourceTab[T]) reset() {
+	t.hasRows, t.fresh, t.loading = false, false, false
+	t.fetchedAt = time.Time{}
+	t.table.ClearSelection()
+	t.table.SetRows(nil)
+	t.problemBar.Hide()
+	t.setBody(t.table.Widget())
+	t.updateStatus()
+}
+
+func (t *resourceTab[T]) showIndividual() {
+	t.setBody(t.individual)
+	t.updateStatus()
+}
+
+func (t *resourceTab[T]) beginLoad() {
+	t.loading = true
+	t.done, t.total = 0, 0
+	t.problemBar.Hide()
+	if !t.hasRows {
+		t.setBody(t.loadingBox)
+	}
+	t.updateProgress()
+}
+
+// progress shows how far the listing got, from the client's page callback.
+func (t *resourceTab[T]) progress(done, total int) {
+	t.done, t.total = done, total
+	t.updateProgress()
+}
+
+func (t *resourceTab[T]) updateProgress() {
+	text := fmt.Sprintf("Loading %s…", t.spec.plural)
+	if t.done > 0 || t.total > 0 {
+		text = fmt.Sprintf("Loading %s… %s", t.spec.plural, progressText(t.done, t.total))
+	}
+	t.loadingText.SetText(text)
+	for _, bar := range []*widget.ProgressBar{t.loadingBar, t.statusBar} {
+		if t.total > 0 {
+			bar.Max = float64(t.total)
+			bar.SetValue(float64(min(t.done, t.total)))
+		} else {
+			bar.Max = 1
+			bar.SetValue(0)
+		}
+	}
+	t.updateStatus()
+}
+
+func (t *resourceTab[T]) showCached(cl *cachedLists) {
+	c := *t.spec.cached(cl)
+	if c == nil || t.fresh {
+		return // nothing cached, or Apple answered first
+	}
+	t.show(c.Items, c.FetchedAt, false)
+}
+
+// show puts rows on screen: fresh ones from Apple, or cached ones.
+func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
+	t.table.SetRows(rows)
+	t.hasRows, t.fetchedAt = true, fetchedAt
+	if fresh {
+		t.fresh, t.loading = true, false
+		t.problemBar.Hide()
+	}
+	t.setBody(t.table.Widget())
+	t.updateStatus()
+}
+
+func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, client *core.Client) {
+	u := t.v.u
+	u.background(func(context.Context) {
+		rows, err := t.spec.list(ctx, client, core.ListOptions{OnPage: func(done, total int) {
+			fyne.Do(func() {
+				if t.v.current(gen) {
+					t.progress(done, total)
+				}
+			})
+		}})
+		now := time.Now()
+		if err == nil {
+			// A cache that cannot be written costs only speed next time.
+			_ = u.cache.update(keyID, func(cl *cachedLists) {
+				*t.spec.cached(cl) = &cachedList[T]{FetchedAt: now, Items: rows}
+			})
+		}
+		rl := client.LastRateLimit()
+		fyne.Do(func() {
+			if !t.v.current(gen) {
+				return
+			}
+			t.v.setRateLimit(rl)
+			if err != nil {
+				t.fail(err)
+				return
+			}
+			t.show(rows, now, true)
+		})
+	})
+}
+
+func (t *resourceTab[T]) fail(err error) {
+	t.loading = false
+	if t.hasRows {
+		t.problemLine.SetText(errText(err))
+		t.problemBar.Show()
+	} else {
+		t.problemText.SetText(errText(err))
+		t.setBody(t.problemBox)
+	}
+	t.updateStatus()
+}
+
+func (t *resourceTab[T]) onRetry() {
+	t.v.load([]resourcePane{t}, false)
+}
+
+func (t *resourceTab[T]) tick() { t.updateStatus() }
+
+func (t *resourceTab[T]) focusSearch() { t.table.FocusSearch() }
+
+// updateStatus says how old the rows are and whether a refresh runs.
+func (t *resourceTab[T]) updateStatus() {
+	now := time.Now()
+	var text string
+	switch {
+	case t.loading && t.hasRows && !t.fresh:
+		text = fmt.Sprintf("Showing the cached list from %s, refreshing… %s", ago(t.fetchedAt, now), progressText(t.done, t.total))
+	case t.loading && t.hasRows:
+		text = "Refreshing… " + progressText(t.done, t.total)
+	case t.hasRows && t.fresh:
+		text = "Updated " + ago(t.fetchedAt, now)
+	case t.hasRows:
+		text = "Showing the cached list from " + ago(t.fetchedAt, now)
+	}
+	t.status.SetText(text)
+	if t.loading && t.hasRows {
+		t.statusBar.Show()
+	} else {
+		t.statusBar.Hide()
+	}
+}
+
+func (t *resourceTab[T]) onSelectionChanged(selected []T) {
+	if t.downloadSel == nil {
+		return
+	}
+	if len(selected) == 0 {
+		t.downloadSel.SetText("Download Selected")
+		t.downloadSel.Disable()
+		return
+	}
+	t.downloadSel.SetText(fmt.Sprintf("Download %s", plural(len(selected), t.spec.singular, t.spec.plural)))
+	t.downloadSel.Enable()
+}
+
+func (t *resourceTab[T]) onDownloadRow(row T) {
+	t.v.u.startDownload([]core.DownloadItem{t.spec.download(row)})
+}
+
+func (t *resourceTab[T]) onDownloadSelected() {
+	rows := t.table.Selected()
+	items := make([]core.DownloadItem, len(rows))
+	for i, r := range rows {
+		items[i] = t.spec.download(r)
+	}
+	t.v.u.startDownload(items)
+}
