@@ -27,7 +27,7 @@ type Key struct {
 	// PrivateKey is the EC P-256 private key.
 	PrivateKey *ecdsa.PrivateKey
 	// PEM is the key in the one form this program stores: PKCS#8 PEM
-	// ("-----BEGIN PRIVATE KEY-----"), 64-character lines, ending in a newline.
+	// (a PEM block of type "PRIVATE KEY"), 64-character lines, ending in a newline.
 	PEM []byte
 	// Repairs says, in words for the user, what was changed to get PEM from
 	// the input ("removed surrounding quotes"). It is empty exactly when PEM
