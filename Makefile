@@ -51,7 +51,11 @@ audit: ## govulncheck against the Go vulnerability database (built offline from 
 	@GO=$(GO) scripts/audit.sh
 
 .PHONY: bench
-bench: ## Run the Go benchmarks (token signing, sandbox listing, .p8 parsing, the 10,000-row table)
+bench: deps-test ## Measure listing, bytes, downloads, start-up, the 10,000-row table, signing; write docs/BENCHMARKS.md
+	@GO=$(GO) scripts/bench.sh
+
+.PHONY: bench-go
+bench-go: ## Every Go benchmark of the project, printed only (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./gui/datatable/
 
 .PHONY: fuzz

@@ -339,7 +339,7 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 				return nil, &ResponseError{StatusCode: ex.resp.StatusCode, ContentType: mt}
 			}
 			v := new(T)
-			derr := json.Unmarshal(ex.body, v)
+			derr := decodeJSON(ex.body, v)
 			if derr == nil {
 				return v, nil
 			}
@@ -375,6 +375,18 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 			return nil, err
 		}
 	}
+}
+
+// bodyDecoder is a document that reads itself from a whole answer body and
+// may keep it: see pageEnvelope.
+type bodyDecoder interface{ decodeBody(body []byte) error }
+
+// decodeJSON decodes an answer body, which is not used again, into v.
+func decodeJSON(body []byte, v any) error {
+	if d, ok := v.(bodyDecoder); ok {
+		return d.decodeBody(body)
+	}
+	return json.Unmarshal(body, v)
 }
 
 // exchange is one request's answer, with the body read in full.

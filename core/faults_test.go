@@ -349,21 +349,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// A listing cancelled while its second page hangs on a server that takes a
-// minute per request returns the context's error within a second, with no
-// partial list, and the request is abandoned on the server too.
+// A listing cancelled while its second page hangs on a server that stalls
+// for a minute in the middle of the answer returns the context's error
+// within a second, with no partial list, and the request is abandoned on the
+// server too. (The listing asks for the next page as soon as it has read a
+// page's links, before the page is decoded and OnPage is called, so the
+// server is slowed for the second page from the start.)
 func TestCancelMidListing(t *testing.T) {
 	srv := startChecked(t, sandbox.Config{Seed: 63, Profiles: 450})
 	c := clientFor(srv, srv.NewKey(core.KindTeam, sandbox.RoleAdmin))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	slowed := make(chan struct{})
-	opt := &core.ProfileListOptions{ListOptions: core.ListOptions{OnPage: func(fetched, _ int) {
-		if fetched == 200 { // after the first page, the server slows down
-			srv.SetLatency(time.Minute)
-			close(slowed)
-		}
-	}}}
+	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Stall: time.Minute,
+		Match: func(r *http.Request) bool { return r.URL.Query().Get("cursor") != "" }})
+	opt := &core.ProfileListOptions{}
 	type outcome struct {
 		n   int
 		err error
@@ -374,8 +373,9 @@ func TestCancelMidListing(t *testing.T) {
 		p, _, err := c.Profiles.List(ctx, opt)
 		done <- outcome{len(p), err, time.Now()}
 	}()
-	<-slowed
-	waitFor(t, "the second page's request", func() bool { st := srv.Stats(); return st.Requests == 1 && st.InFlight == 1 })
+	// The sandbox counts a request before writing its answer: the second
+	// one is counted and still being handled while it stalls.
+	waitFor(t, "the second page's request", func() bool { st := srv.Stats(); return st.Requests == 2 && st.InFlight == 1 })
 	cancel()
 	cancelled := time.Now()
 	var got outcome

@@ -229,3 +229,53 @@ func TestLatencyAndMaxInFlight(t *testing.T) {
 		t.Errorf("the abandoned request is logged as %+v", log[len(log)-1])
 	}
 }
+
+// With LatencyIncludesWork the sandbox does its work at once and answers when
+// Latency has passed since the request arrived: the request is logged as
+// handled (routed, authenticated) while the client still waits, and a client
+// that gives up is not kept waiting and is logged as having given up.
+func TestLatencyIncludesWork(t *testing.T) {
+	srv := StartTest(t, Config{Seed: 1, LatencyIncludesWork: true})
+	key := srv.NewKey(core.KindTeam, RoleAdmin)
+	tok := token(t, key, time.Now(), nil)
+	get := func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL()+"/v1/apps", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := srv.HTTPClient().Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		return err
+	}
+
+	srv.SetLatency(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- get(ctx) }()
+	// The work is done before the wait: the sandbox has checked the key
+	// (it counts the key's request in flight) while the answer is held back.
+	waitFor(t, "the key's request to be handled", func() bool { return srv.Stats().MaxInFlightByKey[key.KeyID] == 1 })
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the latency had passed: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("a request under an hour's latency: %v", err)
+	}
+	waitFor(t, "the delayed handler to end", func() bool { return srv.Stats().InFlight == 0 })
+	if log := srv.Requests(); len(log) != 1 || log[0].Status != 0 || log[0].KeyID != key.KeyID || !strings.Contains(log[0].Reason, "gave up") {
+		t.Errorf("the abandoned request is logged as %+v", log)
+	}
+
+	// A latency shorter than the work adds nothing: the answer comes.
+	srv.SetLatency(time.Nanosecond)
+	if err := get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if log := srv.Requests(); len(log) != 2 || log[1].Status != http.StatusOK {
+		t.Errorf("the request after the latency is logged as %+v", log[len(log)-1])
+	}
+}

@@ -61,6 +61,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 	entry := Request{Time: s.now(), Method: r.Method, URL: r.URL.RequestURI(), Query: c.query, Route: r.Method + " (unknown)"}
 	rateLimited := false
 	var chk *specCheck
+	arrived, latency := time.Now(), time.Duration(s.latency.Load())
 	// finish checks the answer against the spec (unless a fault replaced it),
 	// counts the request, then answers: counters are up to date by the time a
 	// client has read its response.
@@ -80,11 +81,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		} else if rep.status >= 400 && entry.Reason == "" {
 			entry.Reason = firstDetail(rep.body)
 		}
+		if s.cfg.LatencyIncludesWork && !sleepCtx(r.Context(), time.Until(arrived.Add(latency))) {
+			entry.Status, entry.Fault = 0, ""
+			entry.Reason = "the client gave up during the added latency"
+			s.stats.record(entry, 0, false)
+			return
+		}
 		s.stats.record(entry, sentBytes(rep, fault), rateLimited)
 		s.write(w, r, rep, fault, rateHeader)
 	}
 
-	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r.Context(), d) {
+	if latency > 0 && !s.cfg.LatencyIncludesWork && !sleepCtx(r.Context(), latency) {
 		entry.Reason = "the client gave up during the added latency"
 		s.stats.record(entry, 0, false)
 		return
@@ -243,6 +250,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // sleepCtx waits for d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
