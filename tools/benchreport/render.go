@@ -73,8 +73,8 @@ func listing(d *doc, rs *results) {
 	const b = "BenchmarkListLargeAccount"
 	d.WriteString("## 1. Listing a large account\n\n")
 	runs, _ := rs.get(b, "runs")
-	d.p("5,000 profiles, 2,000 certificates, 1,000 devices and 500 bundle IDs; the sandbox adds 100 ms to "+
-		"every request; the four lists are loaded side by side with one client, as the window does when a "+
+	d.p("5,000 profiles, 2,000 certificates, 1,000 devices and 500 bundle IDs; the sandbox answers "+
+		"every request 100 ms after it arrives; the four lists are loaded side by side with one client, as the window does when a "+
 		"key is opened, each run with a fresh client and fresh connections. %.0f runs.", runs)
 	var rows [][]string
 	allPages := true
