@@ -37,7 +37,7 @@ func TestLargeAccountCounts(t *testing.T) {
 		}
 		sent += l.resp[i].Requests
 	}
-	st := statsAfter(srv, sent)
+	st := srv.StatsAfter(sent)
 	if st.Requests != sent {
 		t.Errorf("the sandbox counted %d requests, the client %d", st.Requests, sent)
 	}

@@ -215,21 +215,6 @@ func listAll(ctx context.Context, c *core.Client) (*listing, error) {
 	return l, nil
 }
 
-// statsAfter returns the sandbox's counters once it has counted n requests.
-// The sandbox counts a request before answering it, so the counters are
-// complete once the client has its answers; the wait only guards against a
-// request still under way.
-func statsAfter(srv *sandbox.Server, n int) sandbox.Stats {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := srv.Stats()
-		if st.Requests >= n || time.Now().After(deadline) {
-			return st
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // cpuTime is the CPU time the process has used so far, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,9 @@ func serveSandbox(config string) int {
 	key := srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(srv.Stats())
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		after, _ := strconv.Atoi(r.URL.Query().Get("after")) // none: 0, at once
+		_ = json.NewEncoder(w).Encode(srv.StatsAfter(after))
 	})
 	mux.HandleFunc("POST /reset", func(http.ResponseWriter, *http.Request) { srv.ResetStats() })
 	mux.HandleFunc("POST /latency", func(w http.ResponseWriter, r *http.Request) {
@@ -214,23 +216,12 @@ func (r *remoteSandbox) call(b *testing.B, method, path string, into any) {
 	}
 }
 
-func (r *remoteSandbox) stats(b *testing.B) sandbox.Stats {
-	var st sandbox.Stats
-	r.call(b, http.MethodGet, "/stats", &st)
-	return st
-}
-
-// statsAfter returns the sandbox's counters once it has counted n requests:
-// see the function statsAfter.
+// statsAfter returns the sandbox's counters once it has counted n requests
+// (sandbox.Server.StatsAfter).
 func (r *remoteSandbox) statsAfter(b *testing.B, n int) sandbox.Stats {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := r.stats(b)
-		if st.Requests >= n || time.Now().After(deadline) {
-			return st
-		}
-		time.Sleep(time.Millisecond)
-	}
+	var st sandbox.Stats
+	r.call(b, http.MethodGet, "/stats?after="+strconv.Itoa(n), &st)
+	return st
 }
 
 func (r *remoteSandbox) reset(b *testing.B) { r.call(b, http.MethodPost, "/reset", nil) }

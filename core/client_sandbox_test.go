@@ -45,22 +45,6 @@ func clientFor(srv *sandbox.Server, key sandbox.TestKey, opts ...core.Option) *c
 	return core.NewClient(creds, append(base, opts...)...)
 }
 
-// statsAfter returns the sandbox's counters once it has recorded at least n
-// requests. The sandbox counts a request after writing its answer, so a
-// client can have read the whole answer a moment before it is counted; the
-// wait ends as soon as the count is reached and is not a timing assertion.
-func statsAfter(t *testing.T, srv *sandbox.Server, n int) sandbox.Stats {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := srv.Stats()
-		if st.Requests >= n || time.Now().After(deadline) {
-			return st
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func ids[T any](items []T, id func(T) string) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
@@ -199,7 +183,7 @@ func TestSandboxThousandProfilesFiveRequestsOneToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := statsAfter(t, srv, 5)
+	st := srv.StatsAfter(5)
 	if len(profiles) != 1000 || st.Requests != 5 || resp.Requests != 5 || resp.Pages != 5 {
 		t.Errorf("%d profiles in %d requests (client counted %d, %d pages); want 1000 in 5", len(profiles), st.Requests, resp.Requests, resp.Pages)
 	}
@@ -229,7 +213,7 @@ func TestSandboxFourListsSideBySide(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	st := statsAfter(t, srv, 8)
+	st := srv.StatsAfter(8)
 	if n := st.MaxInFlightByKey[key.KeyID]; n > 3 || n < 2 {
 		t.Errorf("%d requests in flight at most; want between 2 (lists ran side by side) and the limit 3", n)
 	}
@@ -318,7 +302,7 @@ func TestSandboxErrors(t *testing.T) {
 		if !core.IsUnauthorized(err) || !strings.Contains(err.Error(), "Key ID, Issuer ID or key kind is wrong") {
 			t.Fatalf("err = %v", err)
 		}
-		if st := statsAfter(t, srv, 2); st.Unauthorized != 2 || c.Tokens().Signed() != 2 {
+		if st := srv.StatsAfter(2); st.Unauthorized != 2 || c.Tokens().Signed() != 2 {
 			t.Errorf("%d 401s, %d tokens signed; want one fresh token and one retry (2, 2)", st.Unauthorized, c.Tokens().Signed())
 		}
 		if strings.Contains(err.Error(), "eyJ") {
@@ -395,7 +379,7 @@ func TestSandboxErrors(t *testing.T) {
 		srv := sandbox.StartTest(t, sandbox.Config{Seed: 21})
 		c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin)
 		_, err := c.Profiles.Download(ctx, core.Profile{ID: "NOSUCHPROF1", Name: "Gone", UUID: "x"}, t.TempDir(), core.DownloadOptions{})
-		if !core.IsNotFound(err) || statsAfter(t, srv, 1).Requests != 1 {
+		if !core.IsNotFound(err) || srv.StatsAfter(1).Requests != 1 {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -435,7 +419,7 @@ func TestSandboxFaultsAreRetried(t *testing.T) {
 			if err != nil || len(profiles) != 250 {
 				t.Fatalf("%d profiles, err = %v", len(profiles), err)
 			}
-			st := statsAfter(t, srv, 2+tc.faults)
+			st := srv.StatsAfter(2 + tc.faults)
 			if st.Faults != tc.faults || st.Requests != 2+tc.faults || resp.Pages != 2 {
 				t.Errorf("%d faults in %d requests, %d pages; want %d faults in %d requests, 2 pages", st.Faults, st.Requests, resp.Pages, tc.faults, 2+tc.faults)
 			}

@@ -169,6 +169,23 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
+// StatsAfter returns the counters once at least n requests have been
+// counted, or after five seconds if they never are. The sandbox counts a
+// request before it answers, so once a client has its answers the counters
+// have them; the wait covers requests the client gave up on, whose handlers
+// may still be ending. It is not a timing: it returns as soon as the count is
+// reached.
+func (s *Server) StatsAfter(n int) Stats {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := s.Stats()
+		if st.Requests >= n || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // ResetStats zeroes the counters and empties the request log.
 func (s *Server) ResetStats() { s.stats.reset() }
 
