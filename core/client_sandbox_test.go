@@ -226,21 +226,7 @@ func TestSandboxEveryDownload(t *testing.T) {
 	srv := sandbox.StartTest(t, sandbox.Config{Seed: 15})
 	c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin)
 	ctx := context.Background()
-	certs, _, err := c.Certificates.List(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	profiles, _, err := c.Profiles.List(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []core.DownloadItem
-	for i := range certs {
-		items = append(items, core.DownloadItem{Certificate: &certs[i]})
-	}
-	for i := range profiles {
-		items = append(items, core.DownloadItem{Profile: &profiles[i]})
-	}
+	items, _ := downloadSet(t, srv, c) // every certificate and profile
 	dir := t.TempDir()
 	calls := 0
 	results, err := c.DownloadMany(ctx, items, dir, core.DownloadOptions{}, func(done, total int, _ core.DownloadResult) { calls++ })

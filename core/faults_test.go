@@ -349,6 +349,27 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// cancelAndWait cancels work that reports its outcome on done, and returns
+// the outcome, failing the test if it came later than cancelBound after the
+// cancel (or not within 30 s, a hang guard).
+func cancelAndWait[T any](t *testing.T, what string, cancel context.CancelFunc, done <-chan T) T {
+	t.Helper()
+	cancel()
+	cancelled := time.Now()
+	select {
+	case got := <-done:
+		if took := time.Since(cancelled); took > cancelBound {
+			t.Errorf("%s returned %s after the cancel; want within %s", what, took, cancelBound)
+		} else {
+			t.Logf("%s returned %s after the cancel", what, took)
+		}
+		return got
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not end after its context was cancelled", what)
+		panic("unreachable")
+	}
+}
+
 // A listing cancelled while its second page hangs on a server that stalls
 // for a minute in the middle of the answer returns the context's error
 // within a second, with no partial list, and the request is abandoned on the
@@ -366,29 +387,16 @@ func TestCancelMidListing(t *testing.T) {
 	type outcome struct {
 		n   int
 		err error
-		at  time.Time
 	}
 	done := make(chan outcome, 1)
 	go func() {
 		p, _, err := c.Profiles.List(ctx, opt)
-		done <- outcome{len(p), err, time.Now()}
+		done <- outcome{len(p), err}
 	}()
 	// The sandbox counts a request before writing its answer: the second
 	// one is counted and still being handled while it stalls.
 	waitFor(t, "the second page's request", func() bool { st := srv.Stats(); return st.Requests == 2 && st.InFlight == 1 })
-	cancel()
-	cancelled := time.Now()
-	var got outcome
-	select {
-	case got = <-done:
-	case <-time.After(30 * time.Second): // a hang guard; the bound is asserted below
-		t.Fatal("the listing did not end after its context was cancelled")
-	}
-	if took := got.at.Sub(cancelled); took > cancelBound {
-		t.Errorf("the listing returned %s after the cancel; want within %s", took, cancelBound)
-	} else {
-		t.Logf("the listing returned %s after the cancel", took)
-	}
+	got := cancelAndWait(t, "the listing", cancel, done)
 	if !errors.Is(got.err, context.Canceled) || got.n != 0 {
 		t.Errorf("got %d profiles and err = %v; want none and context.Canceled", got.n, got.err)
 	}
@@ -418,13 +426,12 @@ func TestCancelMidDownload(t *testing.T) {
 	type outcome struct {
 		results []core.DownloadResult
 		err     error
-		at      time.Time
 	}
 	dir := t.TempDir()
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := c.DownloadMany(ctx, items, dir, core.DownloadOptions{}, progress)
-		done <- outcome{res, err, time.Now()}
+		done <- outcome{res, err}
 	}()
 	<-slowed
 	// Requests sent before the slow-down end within 20 ms; wait until every
@@ -432,19 +439,7 @@ func TestCancelMidDownload(t *testing.T) {
 	waitFor(t, "every worker to wait on the slow server", func() bool {
 		return time.Since(slowedAt) > 200*time.Millisecond && srv.Stats().InFlight == c.MaxInFlight()
 	})
-	cancel()
-	cancelled := time.Now()
-	var got outcome
-	select {
-	case got = <-done:
-	case <-time.After(30 * time.Second): // a hang guard; the bound is asserted below
-		t.Fatal("the downloads did not end after their context was cancelled")
-	}
-	if took := got.at.Sub(cancelled); took > cancelBound {
-		t.Errorf("the downloads returned %s after the cancel; want within %s", took, cancelBound)
-	} else {
-		t.Logf("the downloads returned %s after the cancel", took)
-	}
+	got := cancelAndWait(t, "the downloads", cancel, done)
 	if !errors.Is(got.err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", got.err)
 	}

@@ -36,19 +36,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		key, err := Parse(data)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Kind == nil || err.Error() == "" {
-				t.Fatalf("refusal %T %q is not a *keyfile.Error with a sentinel", err, err)
-			}
-			msg := err.Error()
-			if strings.Contains(msg, "PRIVATE KEY") {
-				t.Fatalf("message contains a PEM type line: %q", msg)
-			}
-			for _, run := range base64Run.FindAllString(string(data), -1) {
-				if strings.Contains(msg, run) {
-					t.Fatalf("message quotes the input %q: %q", run, msg)
-				}
-			}
+			checkRefusal(t, err, data)
 			return
 		}
 		if key == nil || key.PrivateKey == nil || len(key.Fingerprint) != 64 {
@@ -65,4 +53,24 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("input was changed but no repair reported")
 		}
 	})
+}
+
+// checkRefusal checks what a parser's refusal of data says: a *keyfile.Error
+// with its sentinel, and nothing of the key (no PEM type line, no base64 run
+// of the input).
+func checkRefusal(t *testing.T, err error, data []byte) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) || e.Kind == nil || err.Error() == "" {
+		t.Fatalf("refusal %T %q is not a *keyfile.Error with a sentinel", err, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "PRIVATE KEY") {
+		t.Fatalf("message contains a PEM type line: %q", msg)
+	}
+	for _, run := range base64Run.FindAllString(string(data), -1) {
+		if strings.Contains(msg, run) {
+			t.Fatalf("message quotes the input %q: %q", run, msg)
+		}
+	}
 }
