@@ -26,15 +26,25 @@ func (v *Vault) loadSecret(ctx context.Context, k Key) (*keyfile.Key, error) {
 	return parsed, nil
 }
 
+// keyWithSecret returns the key with vault id id and its private key, read
+// from the keychain and checked (loadSecret).
+func (v *Vault) keyWithSecret(ctx context.Context, id string) (Key, *keyfile.Key, error) {
+	k, err := v.Get(ctx, id)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	parsed, err := v.loadSecret(ctx, k)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	return k, parsed, nil
+}
+
 // Credentials loads the key with vault id id, private key included, ready to
 // sign requests. A private key missing from the keychain is a *SecretError
 // (errors.Is ErrSecretNotFound) that tells the user to re-import the .p8.
 func (v *Vault) Credentials(ctx context.Context, id string) (core.Credentials, error) {
-	k, err := v.Get(ctx, id)
-	if err != nil {
-		return core.Credentials{}, err
-	}
-	parsed, err := v.loadSecret(ctx, k)
+	k, parsed, err := v.keyWithSecret(ctx, id)
 	if err != nil {
 		return core.Credentials{}, err
 	}
@@ -44,11 +54,7 @@ func (v *Vault) Credentials(ctx context.Context, id string) (core.Credentials, e
 // PrivateKeyPEM returns the key's private key as PKCS#8 PEM, for an export
 // the user asked for. Never log or display it.
 func (v *Vault) PrivateKeyPEM(ctx context.Context, id string) ([]byte, error) {
-	k, err := v.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := v.loadSecret(ctx, k)
+	_, parsed, err := v.keyWithSecret(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +94,7 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 // ExportFastlane returns the key as fastlane's API key JSON, private key
 // included: only for an export the user asked for.
 func (v *Vault) ExportFastlane(ctx context.Context, id string) ([]byte, error) {
-	k, err := v.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := v.loadSecret(ctx, k)
+	k, parsed, err := v.keyWithSecret(ctx, id)
 	if err != nil {
 		return nil, err
 	}
