@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // BenchmarkSparseBytes is figure 2: the bytes of the large account's four

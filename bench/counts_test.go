@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // TestLargeAccountCounts checks the counts of figure 1 without latency, so

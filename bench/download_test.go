@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // downloadCount is how many certificates, and how many profiles, figure 3

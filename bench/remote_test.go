@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // The timed benchmarks run the sandbox in a process of its own, as Apple's

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // Figure 4 runs the real binary, built without the race detector, named by

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // BenchmarkSignToken is figure 6: signing one App Store Connect token

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // Ctrl-C during `asckeys certs download --all` against a slow App Store

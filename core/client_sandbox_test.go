@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/sandbox/apispec"
 )
 
 // These tests run the client over real HTTP against the sandbox, which
@@ -554,7 +555,7 @@ func TestSandboxSpecFidelity(t *testing.T) {
 	// run makes every kind of request and returns what the sandbox found
 	// outside the spec, and the calls that failed.
 	run := func(t *testing.T, opts ...core.Option) (violations, failures []string) {
-		srv := sandbox.StartTest(t, sandbox.Config{Seed: 41, SpecPath: spec, Profiles: 230, Apps: 3})
+		srv := sandbox.StartTest(t, sandbox.Config{Seed: 41, Spec: apispec.New(spec), Profiles: 230, Apps: 3})
 		c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin, opts...)
 		ind, _ := sandboxClient(t, srv, core.KindIndividual, sandbox.RoleAdmin, opts...)
 		ent, _ := sandboxClient(t, srv, core.KindEnterprise, sandbox.RoleAdmin, opts...)

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/sandbox"
+	"github.com/asckeys/asckeys/sandbox"
 )
 
 // The faults a network and the proxies on it can throw at a listing and at a

@@ -40,7 +40,7 @@ func render(rs *results, command, loadBefore string, now time.Time) string {
 	d.p("Written by `%s` (scripts/bench.sh, then tools/benchreport) on %s. Do not edit by hand: run `%s` again.",
 		command, now.UTC().Format("2 January 2006 at 15:04 UTC"), command)
 	d.p("Every network figure runs the real client against the project's sandbox App Store Connect " +
-		"(core/sandbox) over real HTTP on the loopback interface, the sandbox verifying every token as Apple " +
+		"(sandbox/) over real HTTP on the loopback interface, the sandbox verifying every token as Apple " +
 		"does and answering each request a fixed latency after it arrived (its own work included, as a client " +
 		"measures Apple's time to the first byte). For the timed figures (1 and 3) the sandbox runs " +
 		"in a process of its own, as Apple's servers are not in ours, but on the same two cores. Bounds are " +

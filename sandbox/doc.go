@@ -88,7 +88,7 @@
 // Retry-After, HTML proxy pages, dropped connections, truncated, malformed or
 // stalled bodies, restricted with MatchPath or MatchContent), RevokeKey;
 // Stats, Requests and their resets. All are safe to use while requests are in
-// flight. With Config.SpecPath every request and response is checked against
+// flight. With Config.Spec (apispec.New) every request and response is checked against
 // Apple's OpenAPI document and SpecViolations lists what did not match;
 // Config.Quirks adds the live API's departures from that document.
 package sandbox

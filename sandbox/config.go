@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -44,10 +45,12 @@ type Config struct {
 	// ID seeds. Defaults: "A1B2C3D4E5" and "Example Corp".
 	TeamID, TeamName string
 
-	// SpecPath, when set, makes the sandbox check every request and response
-	// against Apple's OpenAPI document at that path and record what does not
-	// match (see SpecViolations). FindSpec locates the project's copy.
-	SpecPath string
+	// Spec, when set, checks every request and response, and records what
+	// does not match (see SpecViolations). Tests set it to
+	// apispec.New(FindSpec()), Apple's OpenAPI document; it is an interface so
+	// that the binary, which starts a sandbox for the demo, links no spec
+	// checker.
+	Spec SpecChecker
 
 	// Quirks injects what Apple's live API does but its spec does not allow:
 	// unknown enum values (certificate type DEVELOPER_ID_INSTALLER, profile
@@ -103,6 +106,19 @@ func (c Config) withDefaults() Config {
 		c.TeamName = defaultTeamName
 	}
 	return c
+}
+
+// SpecChecker checks the sandbox's traffic against an API description
+// (apispec.Checker does, with Apple's OpenAPI document).
+type SpecChecker interface {
+	// CheckRequest checks a request as if sent to Apple at apiPath (the path
+	// under /v1...) and returns the check of its response, or nil when there
+	// is nothing to check the response against.
+	CheckRequest(r *http.Request, apiPath string) func(status int, contentType string, body []byte)
+	// Violations lists what did not match so far.
+	Violations() []string
+	// Reset forgets the violations recorded so far.
+	Reset()
 }
 
 // SpecFile is where the project keeps Apple's OpenAPI document, relative to

@@ -1,4 +1,8 @@
-package sandbox
+// Package apispec checks a sandbox's traffic against Apple's OpenAPI document
+// (kin-openapi). It is a package of its own so that the shipped binary, which
+// starts a sandbox for `asckeys demo`, does not link kin-openapi: only tests
+// make a Checker and hand it to sandbox.Config.Spec.
+package apispec
 
 import (
 	"bytes"
@@ -154,9 +158,9 @@ func trimSpec(raw []byte) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// specChecker validates one sandbox's traffic against the spec and keeps
-// what did not match.
-type specChecker struct {
+// Checker validates one sandbox's traffic against the spec and keeps what
+// did not match. It implements sandbox.SpecChecker.
+type Checker struct {
 	router  routers.Router
 	loadErr string // why the spec did not load, kept across resets
 
@@ -165,11 +169,14 @@ type specChecker struct {
 	dropped    int
 }
 
-// maxViolations bounds the record; SpecViolations says how many were left out.
+// maxViolations bounds the record; Violations says how many were left out.
 const maxViolations = 1000
 
-func newSpecChecker(path string) *specChecker {
-	sc := &specChecker{}
+// New loads the spec at path (once per process and path) and returns a
+// checker for one sandbox. A spec that does not load is reported as the first
+// violation, so a test that expects none fails with the reason.
+func New(path string) *Checker {
+	sc := &Checker{}
 	r, err := loadSpec(path)
 	if err != nil {
 		sc.loadErr = "spec: " + err.Error()
@@ -180,7 +187,7 @@ func newSpecChecker(path string) *specChecker {
 	return sc
 }
 
-func (sc *specChecker) add(v string) {
+func (sc *Checker) add(v string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if len(sc.violations) >= maxViolations {
@@ -196,10 +203,11 @@ type specCheck struct {
 	what  string
 }
 
-// checkRequest validates the path, method and parameters of r as if sent to
-// Apple. It returns nil when there is nothing to check the response against.
-func (sc *specChecker) checkRequest(r *http.Request, apiPath string) *specCheck {
-	if sc == nil || sc.router == nil { // no SpecPath, or the spec did not load
+// CheckRequest validates the path, method and parameters of r as if sent to
+// Apple at apiPath. It returns the check of the response, or nil when there is
+// nothing to check the response against.
+func (sc *Checker) CheckRequest(r *http.Request, apiPath string) func(status int, contentType string, body []byte) {
+	if sc == nil || sc.router == nil { // the spec did not load
 		return nil
 	}
 	req := r.Clone(context.Background())
@@ -242,24 +250,22 @@ func (sc *specChecker) checkRequest(r *http.Request, apiPath string) *specCheck 
 	if !servedPaths.MatchString(route.Path) {
 		return nil
 	}
-	return &specCheck{input: in, what: what}
+	chk := &specCheck{input: in, what: what}
+	return func(status int, contentType string, body []byte) { sc.checkResponse(chk, status, contentType, body) }
 }
 
-// checkResponse validates rep against the schema the spec gives for its
-// status. Undocumented statuses count as violations.
-func (sc *specChecker) checkResponse(chk *specCheck, rep reply) {
-	if sc == nil || chk == nil {
-		return
-	}
+// checkResponse validates a response against the schema the spec gives for
+// its status. Undocumented statuses count as violations.
+func (sc *Checker) checkResponse(chk *specCheck, status int, contentType string, body []byte) {
 	h := http.Header{}
-	if rep.contentType != "" {
-		h.Set("Content-Type", rep.contentType)
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: chk.input,
-		Status:                 rep.status,
+		Status:                 status,
 		Header:                 h,
-		Body:                   io.NopCloser(bytes.NewReader(rep.body)),
+		Body:                   io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{
 			MultiError: true, IncludeResponseStatus: true,
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{appleDates},
@@ -267,7 +273,7 @@ func (sc *specChecker) checkResponse(chk *specCheck, rep reply) {
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		for _, e := range schemaErrors(err) {
-			sc.add(fmt.Sprintf("response %d to %s: %s", rep.status, chk.what, e))
+			sc.add(fmt.Sprintf("response %d to %s: %s", status, chk.what, e))
 		}
 	}
 }
@@ -302,31 +308,26 @@ func oneLine(err error) string {
 	return s
 }
 
-// SpecViolations returns what did not match the spec so far: requests whose
+// Violations returns what did not match the spec so far: requests whose
 // path, method or parameters the spec does not allow, and responses that do
-// not match the schema for their status. It is nil without Config.SpecPath.
-func (s *Server) SpecViolations() []string {
-	if s.spec == nil {
-		return nil
-	}
-	s.spec.mu.Lock()
-	defer s.spec.mu.Unlock()
-	out := slices.Clone(s.spec.violations)
-	if s.spec.dropped > 0 {
-		out = append(out, fmt.Sprintf("… and %d more", s.spec.dropped))
+// not match the schema for their status.
+func (sc *Checker) Violations() []string {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	out := slices.Clone(sc.violations)
+	if sc.dropped > 0 {
+		out = append(out, fmt.Sprintf("… and %d more", sc.dropped))
 	}
 	return out
 }
 
-// ResetSpecViolations forgets the violations recorded so far.
-func (s *Server) ResetSpecViolations() {
-	if s.spec == nil {
-		return
-	}
-	s.spec.mu.Lock()
-	defer s.spec.mu.Unlock()
-	s.spec.violations, s.spec.dropped = nil, 0
-	if s.spec.loadErr != "" {
-		s.spec.violations = []string{s.spec.loadErr}
+// Reset forgets the violations recorded so far (but not a spec that did not
+// load).
+func (sc *Checker) Reset() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.violations, sc.dropped = nil, 0
+	if sc.loadErr != "" {
+		sc.violations = []string{sc.loadErr}
 	}
 }

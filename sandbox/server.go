@@ -47,7 +47,7 @@ type Server struct {
 	faults  faultQueue
 	latency atomic.Int64
 
-	spec *specChecker
+	spec SpecChecker // nil: no spec check
 
 	cursorKey []byte
 
@@ -66,8 +66,7 @@ type Server struct {
 }
 
 // New builds a sandbox from cfg: it seeds the data (content is made later, on
-// first use) and, when cfg.SpecPath is set, loads the spec (once per process
-// and path). Call Start to serve it over HTTP, or mount Handler yourself.
+// first use). Call Start to serve it over HTTP, or mount Handler yourself.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
@@ -83,9 +82,7 @@ func New(cfg Config) *Server {
 	s.pki = &pki{teamID: cfg.TeamID, teamName: cfg.TeamName, anchor: now.UTC()}
 	sum := sha256.Sum256(binary.AppendVarint([]byte("asckeys sandbox cursor"), cfg.Seed))
 	s.cursorKey = sum[:]
-	if cfg.SpecPath != "" {
-		s.spec = newSpecChecker(cfg.SpecPath)
-	}
+	s.spec = cfg.Spec
 	return s
 }
 
@@ -253,4 +250,22 @@ func selfSignedTLS() (tls.Certificate, *x509.Certificate, error) {
 		return tls.Certificate{}, nil, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+}
+
+// SpecViolations returns what did not match the spec so far (see
+// Config.Spec): requests whose path, method or parameters the spec does not
+// allow, and responses that do not match the schema for their status. It is
+// nil without Config.Spec.
+func (s *Server) SpecViolations() []string {
+	if s.spec == nil {
+		return nil
+	}
+	return s.spec.Violations()
+}
+
+// ResetSpecViolations forgets the violations recorded so far.
+func (s *Server) ResetSpecViolations() {
+	if s.spec != nil {
+		s.spec.Reset()
+	}
 }

@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/sandbox/apispec"
 )
 
 // specPath finds Apple's spec in ../shared next to the repository.
 func specPath(t *testing.T) string {
 	t.Helper()
-	p := filepath.FromSlash("../../../shared/spec/app-store-connect-openapi.json")
+	p := filepath.FromSlash("../../shared/spec/app-store-connect-openapi.json")
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("Apple's OpenAPI spec is not at %s (%v): skipping the spec checks", p, err)
 	}
@@ -36,7 +37,7 @@ func TestFindSpecLocatesTheSharedCopy(t *testing.T) {
 // the sandbox serves and expects neither the requests nor the responses to
 // be flagged.
 func TestSpecAcceptsWhatTheSandboxDoes(t *testing.T) {
-	srv := StartTest(t, Config{Seed: 21, SpecPath: specPath(t)})
+	srv := StartTest(t, Config{Seed: 21, Spec: apispec.New(specPath(t))})
 	if v := srv.SpecViolations(); len(v) != 0 {
 		t.Fatalf("spec did not load: %v", v)
 	}
@@ -86,7 +87,7 @@ func TestSpecAcceptsWhatTheSandboxDoes(t *testing.T) {
 // TestSpecFlagsRequestsMadeWrong proves that the check can fail: each request
 // breaks the spec in one way and must be flagged.
 func TestSpecFlagsRequestsMadeWrong(t *testing.T) {
-	srv := StartTest(t, Config{Seed: 21, SpecPath: specPath(t)})
+	srv := StartTest(t, Config{Seed: 21, Spec: apispec.New(specPath(t))})
 	c := newClient(t, srv, srv.NewKey(core.KindTeam, RoleAdmin))
 	cases := []struct{ path, method, mention string }{
 		{"/v1/certificates?fields[certificates]=name,colour", "GET", "fields[certificates]"},
@@ -109,7 +110,7 @@ func TestSpecFlagsRequestsMadeWrong(t *testing.T) {
 // TestSpecFlagsResponsesMadeWrong corrupts responses on purpose and expects
 // the response check to notice.
 func TestSpecFlagsResponsesMadeWrong(t *testing.T) {
-	srv := StartTest(t, Config{Seed: 21, SpecPath: specPath(t)})
+	srv := StartTest(t, Config{Seed: 21, Spec: apispec.New(specPath(t))})
 	c := newClient(t, srv, srv.NewKey(core.KindTeam, RoleAdmin))
 	cases := []struct {
 		name, path, mention string
@@ -146,7 +147,7 @@ func TestSpecFlagsResponsesMadeWrong(t *testing.T) {
 // TestQuirksBreakTheSpecAsAppleDoes: with Quirks, the sandbox sends what the
 // live API sends and the spec forbids, and the check says so.
 func TestQuirksBreakTheSpecAsAppleDoes(t *testing.T) {
-	srv := StartTest(t, Config{Seed: 22, SpecPath: specPath(t), Quirks: true, Certificates: 60, Profiles: 60})
+	srv := StartTest(t, Config{Seed: 22, Spec: apispec.New(specPath(t)), Quirks: true, Certificates: 60, Profiles: 60})
 	c := newClient(t, srv, srv.NewKey(core.KindTeam, RoleAdmin))
 	c.get("/v1/certificates?limit=200&fields[certificates]=certificateType,platform")
 	c.get("/v1/profiles?limit=200&fields[profiles]=profileType,profileState")
@@ -339,7 +340,7 @@ func sameSet(a, b []string) bool {
 }
 
 func TestSpecThatDoesNotLoadIsReported(t *testing.T) {
-	srv := New(Config{SpecPath: filepath.Join(t.TempDir(), "missing.json")})
+	srv := New(Config{Spec: apispec.New(filepath.Join(t.TempDir(), "missing.json"))})
 	srv.ResetSpecViolations()
 	if v := srv.SpecViolations(); len(v) != 1 || !strings.Contains(v[0], "missing.json") {
 		t.Errorf("violations = %q", v)
