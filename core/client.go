@@ -355,6 +355,10 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 				c.tokens.invalidateToken(tok)
 				attempt--
 				continue
+			case budgetSpent(apiErr):
+				// The hour's budget returns over the hour, not within any
+				// backoff: retrying only spends the wait.
+				return nil, &RateLimitError{Limit: apiErr.RateLimit.Limit, Remaining: apiErr.RateLimit.Remaining, Err: apiErr}
 			case ex.resp.StatusCode == http.StatusTooManyRequests || ex.resp.StatusCode >= 500:
 				failure, retryAfter = apiErr, apiErr.RetryAfter
 			default:
@@ -375,6 +379,13 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 			return nil, err
 		}
 	}
+}
+
+// budgetSpent reports whether e is a 429 for a spent hourly budget: X-Rate-Limit
+// says nothing remains, and no Retry-After says when to come back. A 429 with
+// budget left is Apple throttling a burst, which passes in seconds.
+func budgetSpent(e *APIError) bool {
+	return e.StatusCode == http.StatusTooManyRequests && e.RateLimit.Known && e.RateLimit.Remaining == 0 && e.RetryAfter <= 0
 }
 
 // bodyDecoder is a document that reads itself from a whole answer body and

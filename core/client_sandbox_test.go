@@ -448,23 +448,6 @@ func TestSandboxFaultsThatLast(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
-	t.Run("hourly budget spent", func(t *testing.T) {
-		srv := sandbox.StartTest(t, sandbox.Config{Seed: 32, HourlyLimit: 2})
-		var waits []time.Duration
-		c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin, core.WithSleepRecorder(&waits))
-		for range 2 {
-			if _, _, err := c.Verify(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		_, _, err := c.Verify(ctx)
-		if !core.IsRateLimited(err) || !strings.Contains(err.Error(), "0 of 2 requests left this hour") {
-			t.Errorf("err = %v", err)
-		}
-		if rl := c.LastRateLimit(); !rl.Known || rl.Remaining != 0 || rl.Limit != 2 {
-			t.Errorf("LastRateLimit = %+v", rl)
-		}
-	})
 	t.Run("stalled body", func(t *testing.T) {
 		srv := sandbox.StartTest(t, sandbox.Config{Seed: 32})
 		c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin,

@@ -322,3 +322,26 @@ func transientNetError(err error) bool {
 	}
 	return true
 }
+
+// RateLimitError is a 429 that came when the key's hourly request budget was
+// spent (X-Rate-Limit said user-hour-rem:0) and Apple named no Retry-After.
+// Apple counts requests over a rolling hour, so the budget returns bit by bit
+// within the hour, not within any retry's wait: the request is not retried.
+// It unwraps to the *APIError of the answer, so IsRateLimited holds.
+type RateLimitError struct {
+	// Limit is the key's hourly budget; Remaining is what is left of it (0).
+	Limit, Remaining int
+	// Err is Apple's answer.
+	Err *APIError
+}
+
+// Error says the budget is spent and when it returns, as far as is known:
+// Apple does not say when the oldest requests of the hour were made.
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("this key's hourly budget of %d requests at App Store Connect is spent (429 %s): "+
+		"Apple counts a rolling hour, so requests become possible again within the hour as the earliest ones age out; "+
+		"try again later, or use another key", e.Limit, firstNonEmpty(e.Err.Code(), "RATE_LIMIT_EXCEEDED"))
+}
+
+// Unwrap returns Apple's answer.
+func (e *RateLimitError) Unwrap() error { return e.Err }
