@@ -623,3 +623,90 @@ func BenchmarkSandboxListProfiles(b *testing.B) {
 	b.ReportMetric(float64(requests)/float64(runs), "requests/op")
 	b.ReportMetric(float64(c.Tokens().Signed()), "tokens")
 }
+
+// TestSandboxBatchedDownloads: 480 profiles cost ceil(480/200) = 3 content
+// requests, not one each, within the in-flight limit, and the files are
+// byte for byte what single downloads write.
+func TestSandboxBatchedDownloads(t *testing.T) {
+	srv := sandbox.StartTest(t, sandbox.Config{Seed: 16, Certificates: 2, Profiles: 480, HourlyLimit: 10000,
+		Spec: apispec.New(sandbox.FindSpec())})
+	c, key := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin)
+	ctx := context.Background()
+	profiles, _, err := c.Profiles.List(ctx, nil)
+	if err != nil || len(profiles) != 480 {
+		t.Fatalf("%d profiles, %v", len(profiles), err)
+	}
+	items := make([]core.DownloadItem, len(profiles))
+	for i := range profiles {
+		items[i] = core.DownloadItem{Profile: &profiles[i]}
+	}
+	srv.ResetStats()
+	batched := t.TempDir()
+	results, err := c.DownloadMany(ctx, items, batched, core.DownloadOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := srv.StatsAfter(3)
+	if st.Requests != 3 || st.ByRoute["GET /v1/profiles"] != 3 {
+		t.Errorf("%d requests (%v) for 480 profiles; want ceil(480/200) = 3 content requests", st.Requests, st.ByRoute)
+	}
+	if n := st.MaxInFlightByKey[key.KeyID]; n > 4 {
+		t.Errorf("%d requests in flight; the limit is 4", n)
+	}
+	single := t.TempDir()
+	for _, p := range profiles {
+		if _, err := c.Profiles.Download(ctx, p, single, core.DownloadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range results {
+		got, err := os.ReadFile(r.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(single, filepath.Base(r.Path)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the single download's file (%v)", filepath.Base(r.Path), err)
+		}
+	}
+	if v := srv.SpecViolations(); len(v) > 0 {
+		t.Errorf("requests the spec does not allow:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// TestSandboxBatchRefusedForTheRole: a Developer key's batch of certificates
+// is refused whole (403), as some are distribution certificates; the
+// development ones still arrive, one request each, and the others fail in
+// words.
+func TestSandboxBatchRefusedForTheRole(t *testing.T) {
+	srv := sandbox.StartTest(t, sandbox.Config{Seed: 21, Certificates: 12})
+	c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleDeveloper)
+	ctx := context.Background()
+	certs, _, err := c.Certificates.List(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := map[string]bool{}
+	for _, ci := range srv.Certificates() {
+		dev[ci.ID] = ci.Development
+	}
+	items := make([]core.DownloadItem, len(certs))
+	for i := range certs {
+		items[i] = core.DownloadItem{Certificate: &certs[i]}
+	}
+	results, _ := c.DownloadMany(ctx, items, t.TempDir(), core.DownloadOptions{}, nil)
+	var tried [2]bool
+	for _, r := range results {
+		isDev := dev[r.Item.Certificate.ID]
+		tried[btoi(isDev)] = true
+		if isDev && r.Err != nil {
+			t.Errorf("development certificate: %v", r.Err)
+		}
+		if !isDev && (!core.IsForbidden(r.Err) || !strings.Contains(r.Err.Error(), "Admin") || r.Path != "") {
+			t.Errorf("distribution certificate %s: %q, %v", r.Item.Certificate.CertificateType, r.Path, r.Err)
+		}
+	}
+	if !tried[0] || !tried[1] {
+		t.Error("the sandbox lacks development or distribution certificates")
+	}
+}

@@ -28,12 +28,38 @@ type DownloadOptions struct {
 // a path: Apple's are letters and digits; nothing may climb out of the path.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*$`)
 
+// checkID refuses ids that are not plain, before they go into a path or a
+// comma-separated filter.
+func checkID(id string) error {
+	if !idPattern.MatchString(id) {
+		return fmt.Errorf("the item's App Store Connect id %q is not usable: refresh the list", id)
+	}
+	return nil
+}
+
 // itemURL is the URL of one resource, refusing ids that are not plain.
 func (c *Client) itemURL(collection, id string, q url.Values) (*url.URL, error) {
-	if !idPattern.MatchString(id) {
-		return nil, fmt.Errorf("the item's App Store Connect id %q is not usable: refresh the list", id)
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	return c.endpoint("/v1/"+collection+"/"+id, q)
+}
+
+// The attributes a download asks for: the content, and what it is checked
+// against. Single downloads and batches (DownloadMany) ask for the same.
+var (
+	certificateContentFields = []string{"certificateContent", "serialNumber"}
+	profileContentFields     = []string{"profileContent", "uuid"}
+)
+
+type certificateContent struct {
+	CertificateContent string `json:"certificateContent"`
+	SerialNumber       string `json:"serialNumber"`
+}
+
+type profileContent struct {
+	ProfileContent string `json:"profileContent"`
+	UUID           string `json:"uuid"`
 }
 
 // decodeContent decodes the base64 Apple sends, tolerating line breaks.
@@ -110,40 +136,45 @@ func (s *CertificatesService) Content(ctx context.Context, c Certificate) ([]byt
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
 	}
-	what := fmt.Sprintf("downloading certificate %q", firstNonEmpty(c.Name, c.DisplayName, c.ID))
-	u, err := s.client.itemURL("certificates", c.ID, url.Values{"fields[certificates]": {"certificateContent,serialNumber"}})
+	what := downloading(DownloadItem{Certificate: &c})
+	u, err := s.client.itemURL("certificates", c.ID, url.Values{"fields[certificates]": {strings.Join(certificateContentFields, ",")}})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}
 	resp := &Response{}
-	doc, err := getJSON[singleDocument[struct {
-		CertificateContent string `json:"certificateContent"`
-		SerialNumber       string `json:"serialNumber"`
-	}]](ctx, s.client, u, resp)
+	doc, err := getJSON[singleDocument[certificateContent]](ctx, s.client, u, resp)
 	if err != nil {
 		return nil, resp, fmt.Errorf("%s: %w", what, err)
 	}
-	attrs := doc.Data.Attributes
+	der, err := checkCertificate(c, doc.Data.Attributes)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: %w", what, err)
+	}
+	return der, resp, nil
+}
+
+// checkCertificate checks the content Apple sent for c and returns its DER.
+func checkCertificate(c Certificate, attrs certificateContent) ([]byte, error) {
 	if attrs.CertificateContent == "" {
-		return nil, resp, fmt.Errorf("%s: App Store Connect sent no content for it", what)
+		return nil, errors.New("App Store Connect sent no content for it")
 	}
 	der, err := decodeContent(attrs.CertificateContent)
 	if err != nil {
-		return nil, resp, fmt.Errorf("%s: its content is not base64: %v", what, err)
+		return nil, fmt.Errorf("its content is not base64: %v", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, resp, fmt.Errorf("%s: its content is not an X.509 certificate: %v", what, err)
+		return nil, fmt.Errorf("its content is not an X.509 certificate: %v", err)
 	}
 	listed := firstNonEmpty(c.SerialNumber, attrs.SerialNumber)
 	want, ok := parseSerial(listed)
 	if !ok {
-		return nil, resp, fmt.Errorf("%s: App Store Connect gave no readable serial number (%q) to check it against", what, listed)
+		return nil, fmt.Errorf("App Store Connect gave no readable serial number (%q) to check it against", listed)
 	}
 	if cert.SerialNumber.Cmp(want) != 0 {
-		return nil, resp, fmt.Errorf("%s: App Store Connect sent a certificate with serial %X, not the listed %s: nothing was saved", what, cert.SerialNumber, listed)
+		return nil, fmt.Errorf("App Store Connect sent a certificate with serial %X, not the listed %s: nothing was saved", cert.SerialNumber, listed)
 	}
-	return der, resp, nil
+	return der, nil
 }
 
 // Download saves the certificate into dir as CertificateFileName(c) and
@@ -159,6 +190,11 @@ func (s *CertificatesService) download(ctx context.Context, c Certificate, dir s
 	if err != nil {
 		return "", false, err
 	}
+	return saveCertificate(c, der, dir, opt)
+}
+
+// saveCertificate writes the checked DER of c into dir.
+func saveCertificate(c Certificate, der []byte, dir string, opt DownloadOptions) (string, bool, error) {
 	if c.SerialNumber == "" {
 		// Name the file after the serial actually checked.
 		if cert, err := x509.ParseCertificate(der); err == nil {
@@ -197,36 +233,42 @@ func (s *ProfilesService) Content(ctx context.Context, p Profile) ([]byte, *Resp
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
 	}
-	what := fmt.Sprintf("downloading profile %q", firstNonEmpty(p.Name, p.UUID, p.ID))
-	u, err := s.client.itemURL("profiles", p.ID, url.Values{"fields[profiles]": {"profileContent,uuid"}})
+	what := downloading(DownloadItem{Profile: &p})
+	u, err := s.client.itemURL("profiles", p.ID, url.Values{"fields[profiles]": {strings.Join(profileContentFields, ",")}})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}
 	resp := &Response{}
-	doc, err := getJSON[singleDocument[struct {
-		ProfileContent string `json:"profileContent"`
-		UUID           string `json:"uuid"`
-	}]](ctx, s.client, u, resp)
+	doc, err := getJSON[singleDocument[profileContent]](ctx, s.client, u, resp)
 	if err != nil {
 		return nil, resp, fmt.Errorf("%s: %w", what, err)
 	}
-	attrs := doc.Data.Attributes
+	data, err := checkProfile(p, doc.Data.Attributes)
+	if err != nil {
+		return nil, resp, fmt.Errorf("%s: %w", what, err)
+	}
+	return data, resp, nil
+}
+
+// checkProfile checks the content Apple sent for p and returns the
+// .mobileprovision bytes.
+func checkProfile(p Profile, attrs profileContent) ([]byte, error) {
 	if attrs.ProfileContent == "" {
-		return nil, resp, fmt.Errorf("%s: App Store Connect sent no content for it", what)
+		return nil, errors.New("App Store Connect sent no content for it")
 	}
 	data, err := decodeContent(attrs.ProfileContent)
 	if err != nil {
-		return nil, resp, fmt.Errorf("%s: its content is not base64: %v", what, err)
+		return nil, fmt.Errorf("its content is not base64: %v", err)
 	}
 	info, err := ParseProfile(data)
 	if err != nil {
-		return nil, resp, fmt.Errorf("%s: %v", what, err)
+		return nil, err
 	}
 	listed := firstNonEmpty(p.UUID, attrs.UUID)
 	if info.UUID == "" || !strings.EqualFold(strings.TrimSpace(info.UUID), listed) {
-		return nil, resp, fmt.Errorf("%s: App Store Connect sent a profile with UUID %q, not the listed %q: nothing was saved", what, info.UUID, listed)
+		return nil, fmt.Errorf("App Store Connect sent a profile with UUID %q, not the listed %q: nothing was saved", info.UUID, listed)
 	}
-	return data, resp, nil
+	return data, nil
 }
 
 // Download saves the profile into dir as ProfileFileName(p) and returns the
@@ -242,6 +284,11 @@ func (s *ProfilesService) download(ctx context.Context, p Profile, dir string, o
 	if err != nil {
 		return "", false, err
 	}
+	return saveProfile(p, data, dir, opt)
+}
+
+// saveProfile writes the checked .mobileprovision of p into dir.
+func saveProfile(p Profile, data []byte, dir string, opt DownloadOptions) (string, bool, error) {
 	if p.UUID == "" {
 		if info, err := ParseProfile(data); err == nil {
 			p.UUID = info.UUID
@@ -267,6 +314,9 @@ func (it DownloadItem) String() string {
 	return "empty download item"
 }
 
+// downloading is what an error about downloading it starts with.
+func downloading(it DownloadItem) string { return "downloading " + it.String() }
+
 // DownloadResult is how one download went.
 type DownloadResult struct {
 	Item DownloadItem
@@ -277,11 +327,16 @@ type DownloadResult struct {
 	Err    error
 }
 
-// DownloadMany saves items into dir, at most MaxInFlight at a time. A failed
-// item does not stop the others. progress, when set, is called after each
-// item, one call at a time but from background goroutines, with the number
-// done so far. Results come back in the order of items; the error joins the
-// failures, or is ctx's error if the context ended.
+// DownloadMany saves items into dir. It fetches the content of up to 200
+// certificates (or profiles) with one request, so that a team's whole set
+// costs a few requests of the key's hourly budget rather than one each, and
+// keeps at most MaxInFlight requests in flight. Each item gets the checks and
+// the file handling of a single Download; a failed item does not stop the
+// others, and an item App Store Connect no longer has is a failed item.
+// progress, when set, is called after each item, one call at a time but from
+// background goroutines, with the number done so far. Results come back in
+// the order of items; the error joins the failures, or is ctx's error if the
+// context ended.
 func (c *Client) DownloadMany(ctx context.Context, items []DownloadItem, dir string, opt DownloadOptions,
 	progress func(done, total int, res DownloadResult)) ([]DownloadResult, error) {
 	results := make([]DownloadResult, len(items))
@@ -293,36 +348,31 @@ func (c *Client) DownloadMany(ctx context.Context, items []DownloadItem, dir str
 			return nil, err
 		}
 	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	for range min(c.MaxInFlight(), len(items)) {
+	finish := func(i int, res DownloadResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = res
+		done++
+		if progress != nil {
+			progress(done, len(items), res)
+		}
+	}
+	batches := c.contentBatches(items, dir, opt, finish)
+	jobs := make(chan *contentBatch)
+	var wg sync.WaitGroup
+	for range min(c.MaxInFlight(), len(batches)) {
 		wg.Go(func() {
-			for i := range jobs {
-				res := DownloadResult{Item: items[i]}
-				switch it := items[i]; {
-				case it.Certificate != nil:
-					res.Path, res.Reused, res.Err = c.Certificates.download(ctx, *it.Certificate, dir, opt)
-				case it.Profile != nil:
-					res.Path, res.Reused, res.Err = c.Profiles.download(ctx, *it.Profile, dir, opt)
-				default:
-					res.Err = errors.New("nothing to download: the item has neither a certificate nor a profile")
-				}
-				mu.Lock()
-				results[i] = res
-				done++
-				if progress != nil {
-					progress(done, len(items), res)
-				}
-				mu.Unlock()
+			for b := range jobs {
+				b.run(ctx, c, finish)
 			}
 		})
 	}
 feed:
-	for i := range items {
+	for _, b := range batches {
 		select {
-		case jobs <- i:
+		case jobs <- b:
 		case <-ctx.Done():
 			break feed
 		}

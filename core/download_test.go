@@ -15,7 +15,8 @@ import (
 )
 
 // contentServer serves certificate and profile content by id, as App Store
-// Connect's single-resource GETs do; unknown ids get 404.
+// Connect's single-resource GETs do (unknown ids get 404), and for the ids of
+// a list's filter[id] (unknown ids are left out).
 func contentServer(t *testing.T, creds Credentials, certs map[string][]byte, profiles map[string][]byte, uuids map[string]string) *fakeAPI {
 	return newFakeAPI(t, creds, contentHandler(t, certs, profiles, uuids))
 }
@@ -23,6 +24,24 @@ func contentServer(t *testing.T, creds Credentials, certs map[string][]byte, pro
 func contentHandler(t *testing.T, certs map[string][]byte, profiles map[string][]byte, uuids map[string]string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		collection, id, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
+		if filter := r.URL.Query().Get("filter[id]"); id == "" && filter != "" {
+			contents, attr := certs, "certificateContent"
+			if collection == "profiles" {
+				contents, attr = profiles, "profileContent"
+			}
+			if f := r.URL.Query().Get("fields[" + collection + "]"); !strings.Contains(f, attr) {
+				t.Errorf("download did not ask for %s: %q", attr, f)
+			}
+			data := []obj{}
+			for _, id := range strings.Split(filter, ",") {
+				if contents[id] != nil {
+					data = append(data, obj{"type": collection, "id": id, "attributes": obj{
+						attr: base64.StdEncoding.EncodeToString(contents[id]), "uuid": uuids[id]}})
+				}
+			}
+			writeJSON(w, 200, obj{"data": data, "links": obj{"self": "x"}})
+			return
+		}
 		switch {
 		case collection == "certificates" && certs[id] != nil:
 			if f := r.URL.Query().Get("fields[certificates]"); !strings.Contains(f, "certificateContent") {
@@ -195,7 +214,8 @@ func TestDownloadMany(t *testing.T) {
 		}
 		dones = append(dones, done)
 	})
-	if err == nil || !strings.Contains(err.Error(), "2 of 8 downloads failed") || !strings.Contains(err.Error(), `profile "Deleted meanwhile"`) {
+	if err == nil || !strings.Contains(err.Error(), "2 of 8 downloads failed") ||
+		!strings.Contains(err.Error(), `profile "Deleted meanwhile": App Store Connect no longer has it`) {
 		t.Errorf("err = %v", err)
 	}
 	if !slices.Equal(dones, []int{1, 2, 3, 4, 5, 6, 7, 8}) {
@@ -257,5 +277,39 @@ func TestWriteFileNoClobber(t *testing.T) {
 		if strings.HasSuffix(n, ".tmp") {
 			t.Errorf("temporary file %s left behind", n)
 		}
+	}
+}
+
+// TestDownloadManyChecksAsDownloadDoes: content that arrives in a batch gets
+// the checks of a single download, in the same words, and leaves no file.
+func TestDownloadManyChecksAsDownloadDoes(t *testing.T) {
+	creds := testCreds(t, KindTeam)
+	const uuid = "55B8FDB4-B7D2-402D-B48B-2523F7B9C384"
+	certs := map[string][]byte{"c2": makeCertificate(t, big.NewInt(99), "Other"), "c3": []byte("content")}
+	profiles := map[string][]byte{"p2": makeProfile(t, "00000000-0000-0000-0000-000000000000", "Wrong"), "p3": []byte("not CMS")}
+	c := contentServer(t, creds, certs, profiles, nil).client(creds, nil)
+	ctx := context.Background()
+	items := []DownloadItem{
+		{Certificate: &Certificate{ID: "c2", Name: "Mismatch", SerialNumber: "5CF4E617EE678ABF"}},
+		{Certificate: &Certificate{ID: "c3", Name: "Not X.509", SerialNumber: "01"}},
+		{Profile: &Profile{ID: "p2", UUID: uuid, Name: "Wrong"}},
+		{Profile: &Profile{ID: "p3", UUID: uuid, Name: "Broken"}},
+		{Certificate: &Certificate{ID: "../profiles/x", Name: "Hostile"}},
+	}
+	dir := t.TempDir()
+	results, _ := c.DownloadMany(ctx, items, dir, DownloadOptions{}, nil)
+	for _, r := range results {
+		var single error
+		if r.Item.Certificate != nil {
+			_, single = c.Certificates.Download(ctx, *r.Item.Certificate, dir, DownloadOptions{})
+		} else {
+			_, single = c.Profiles.Download(ctx, *r.Item.Profile, dir, DownloadOptions{})
+		}
+		if r.Err == nil || single == nil || r.Err.Error() != single.Error() {
+			t.Errorf("%s: batched %v\nsingle %v", r.Item, r.Err, single)
+		}
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("failed downloads left %v", names)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -287,45 +288,66 @@ func TestFaultsDuringDownloads(t *testing.T) {
 				}
 			})
 		}
-		// One certificate keeps failing: it ends in an error in words and no
-		// file; every other item is written whole.
+		// The certificates' content request keeps failing: each certificate
+		// ends in an error in words and no file; the profiles, fetched by a
+		// request of their own, are written whole.
 		t.Run(fc.name+" lasts", func(t *testing.T) {
 			srv := startChecked(t, cfg)
 			c := fc.client(srv, &waitRecorder{})
 			items, files := downloadSet(t, srv, c)
-			victim := items[0].Certificate
-			victimPath := "/v1/certificates/" + victim.ID
 			f := fc.fault
-			f.Times, f.Match = 50, sandbox.MatchPath(victimPath)
+			f.Times, f.Match = 50, contentOf("certificates")
 			srv.InjectFaults(f)
 			dir := t.TempDir()
 			results, err := c.DownloadMany(context.Background(), items, dir, core.DownloadOptions{}, nil)
-			assertSays(t, err, "1 of 12 downloads failed")
-			assertSays(t, results[0].Err, append([]string{"downloading certificate"}, fc.words...)...)
-			for _, r := range results[1:] {
-				if r.Err != nil || r.Path == "" {
-					t.Errorf("%s failed with the fault on another item: %v", r.Item, r.Err)
+			assertSays(t, err, "6 of 12 downloads failed")
+			for _, r := range results {
+				if r.Item.Certificate == nil {
+					if r.Err != nil || r.Path == "" {
+						t.Errorf("%s failed with the fault on another request: %v", r.Item, r.Err)
+					}
+					continue
 				}
+				assertSays(t, r.Err, append([]string{"downloading certificate"}, fc.words...)...)
+				if r.Path != "" {
+					t.Errorf("the failed item reports a file: %s", r.Path)
+				}
+				delete(files, core.CertificateFileName(*r.Item.Certificate))
 			}
-			if results[0].Path != "" {
-				t.Errorf("the failed item reports a file: %s", results[0].Path)
-			}
-			delete(files, core.CertificateFileName(*victim))
 			assertFolder(t, dir, files)
-			n := requestsTo(srv, victimPath)
+			n := contentRequests(srv, "certificates")
 			switch {
 			case fc.permanent && n != 1:
-				t.Errorf("%d requests for the failing item; want 1 (not retried)", n)
+				t.Errorf("%d requests for the failing batch; want 1 (not retried)", n)
 			case fc.fault.Kind == sandbox.FaultDrop && n < faultAttempts:
 				// Go's transport itself resends a GET whose reused idle
 				// connection was dropped, on each idle connection it has, so
 				// the sandbox may see more drops than the client's tries.
-				t.Errorf("%d requests for the failing item; want at least %d", n, faultAttempts)
+				t.Errorf("%d requests for the failing batch; want at least %d", n, faultAttempts)
 			case !fc.permanent && fc.fault.Kind != sandbox.FaultDrop && n != faultAttempts:
-				t.Errorf("%d requests for the failing item; want %d", n, faultAttempts)
+				t.Errorf("%d requests for the failing batch; want %d", n, faultAttempts)
 			}
 		})
 	}
+}
+
+// contentOf matches the requests for a batch of content of collection
+// ("certificates", "profiles"): DownloadMany's GET /v1/{collection}?filter[id]=...
+func contentOf(collection string) func(*http.Request) bool {
+	isContent, isPath := sandbox.MatchContent(), sandbox.MatchPath("/v1/"+collection)
+	return func(r *http.Request) bool { return isContent(r) && isPath(r) && r.URL.Query().Has("filter[id]") }
+}
+
+// contentRequests counts the batch content requests for collection the
+// sandbox received.
+func contentRequests(srv *sandbox.Server, collection string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/"+collection && r.Query.Has("filter[id]") {
+			n++
+		}
+	}
+	return n
 }
 
 // secondPage matches the requests for a listing's later pages.
@@ -403,24 +425,22 @@ func TestCancelMidListing(t *testing.T) {
 	waitFor(t, "the sandbox to see the request abandoned", func() bool { return srv.Stats().InFlight == 0 })
 }
 
-// Downloads cancelled while every worker waits on a server that takes a
-// minute per request return the context's error within a second; the folder
-// holds exactly the files reported written, each whole, and no temporary
-// file.
+// Downloads cancelled while the profiles' content stalls for a minute in the
+// middle of its answer, after the certificates' content came and was
+// written, return the context's error within a second; the folder holds
+// exactly the files reported written (the certificates), each whole, and no
+// temporary file.
 func TestCancelMidDownload(t *testing.T) {
 	srv := startChecked(t, sandbox.Config{Seed: 64, Certificates: 20, Profiles: 20})
 	c := clientFor(srv, srv.NewKey(core.KindTeam, sandbox.RoleAdmin))
 	items, files := downloadSet(t, srv, c)
-	srv.SetLatency(20 * time.Millisecond)
+	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Stall: time.Minute, Match: contentOf("profiles")})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	slowed := make(chan struct{})
-	var slowedAt time.Time
-	progress := func(done, _ int, _ core.DownloadResult) {
-		if done == 3 { // a few files are written; then the server slows down
-			srv.SetLatency(time.Minute)
-			slowedAt = time.Now()
-			close(slowed)
+	var certsDone atomic.Int32
+	progress := func(_, _ int, res core.DownloadResult) {
+		if res.Item.Certificate != nil && res.Err == nil {
+			certsDone.Add(1)
 		}
 	}
 	type outcome struct {
@@ -433,11 +453,8 @@ func TestCancelMidDownload(t *testing.T) {
 		res, err := c.DownloadMany(ctx, items, dir, core.DownloadOptions{}, progress)
 		done <- outcome{res, err}
 	}()
-	<-slowed
-	// Requests sent before the slow-down end within 20 ms; wait until every
-	// worker is stuck on a slow one.
-	waitFor(t, "every worker to wait on the slow server", func() bool {
-		return time.Since(slowedAt) > 200*time.Millisecond && srv.Stats().InFlight == c.MaxInFlight()
+	waitFor(t, "the certificates written and the profiles' answer stalled", func() bool {
+		return certsDone.Load() == 20 && srv.Stats().InFlight == 1 && srv.PendingFaults() == 0
 	})
 	got := cancelAndWait(t, "the downloads", cancel, done)
 	if !errors.Is(got.err, context.Canceled) {
@@ -452,8 +469,8 @@ func TestCancelMidDownload(t *testing.T) {
 			t.Errorf("%s: neither written nor cancelled: %v", r.Item, r.Err)
 		}
 	}
-	if len(written) < 3 || len(written) >= len(items) {
-		t.Errorf("%d of %d files written; want the few before the slow-down", len(written), len(items))
+	if len(written) != 20 {
+		t.Errorf("%d of %d files written; want the 20 certificates, which came before the stall", len(written), len(items))
 	}
 	assertFolder(t, dir, written)
 	waitFor(t, "the sandbox to see the requests abandoned", func() bool { return srv.Stats().InFlight == 0 })
