@@ -66,6 +66,9 @@ type countingTransport struct {
 	base          http.RoundTripper
 	mu            sync.Mutex
 	inFlight, max int
+	// transfer is the longest time an answer took from its headers to the
+	// end of its body.
+	transfer time.Duration
 }
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -83,8 +86,23 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		leave()
 		return nil, err
 	}
-	res.Body = &leavingBody{ReadCloser: res.Body, leave: leave}
+	headers := time.Now()
+	res.Body = &leavingBody{ReadCloser: res.Body, leave: func() {
+		took := time.Since(headers)
+		t.mu.Lock()
+		t.transfer = max(t.transfer, took)
+		t.mu.Unlock()
+		leave()
+	}}
 	return res, nil
+}
+
+// longestTransfer is the longest time an answer took from its headers to the
+// end of its body.
+func (t *countingTransport) longestTransfer() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.transfer
 }
 
 // maxInFlight is the most requests there were in flight at once.
@@ -111,7 +129,11 @@ func credentials(key sandbox.TestKey) core.Credentials {
 
 // pages is how many pages of pageSize n items take: the fewest requests a
 // list of n can make.
-func pages(n int) int { return max(1, (n+pageSize-1)/pageSize) }
+func pages(n int) int { return max(1, perPage(n)) }
+
+// perPage is how many requests of pageSize items n items take: none for none,
+// as DownloadMany sends no request for a type it has nothing of.
+func perPage(n int) int { return (n + pageSize - 1) / pageSize }
 
 // connCounter counts the new connections requests got, through an
 // httptrace.ClientTrace carried by the context.

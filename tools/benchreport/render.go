@@ -170,29 +170,47 @@ func sparse(d *doc, rs *results) {
 
 func downloads(d *doc, rs *results) {
 	d.WriteString("## 3. Downloading 200 certificates and 200 profiles\n\n")
-	d.p("DownloadMany into an empty folder at 100 ms a request; each item is one request, then a checked, " +
-		"synced file. The client keeps at most MaxInFlight = 4 requests in flight per key (Apple throttles " +
-		"bursts), so the bound is ceil(n / 4) × 100 ms. The sandbox makes every item's signed content before " +
-		"the timing, as Apple has it ready.")
+	d.p("DownloadMany into an empty folder at 100 ms a request. It asks for the content of up to 200 items " +
+		"of a type with one request (the list endpoint with filter[id] and the content in its sparse " +
+		"fieldset), then checks each item and writes it as a synced file. So n items of a type take " +
+		"ceil(n/200) requests, where one request per item took n. The sandbox makes every item's signed " +
+		"content before the timing, as Apple has it ready.")
+	const both = "BenchmarkDownload/both"
+	req, ok1 := rs.get(both, "requests")
+	want, ok2 := rs.get(both, "requests-bound")
+	items, _ := rs.get(both, "items")
+	d.table([]string{"Figure", "Result", "Bound", "Target"}, [][]string{{
+		fmt.Sprintf("Requests for N = %s downloads (200 certificates + 200 profiles)", intf(items)),
+		rs.v(both, "requests", intf) + " (one request per item made " + intf(items) + ")",
+		rs.v(both, "requests-bound", intf) + " = ceil(N/200) per type",
+		met(ok1 && ok2 && req <= want),
+	}})
+	d.p("The wall time's bound follows from the requests: they run side by side, at most MaxInFlight = 4 per " +
+		"key (Apple throttles bursts), so they take ceil(requests / 4) round trips of 100 ms; add the transfer " +
+		"of the answers, which one request carrying 200 items makes large enough to count (some MB of base64 " +
+		"for 200 profiles): the longest time an answer took from its headers to the end of its body, as the " +
+		"client measured it, median over the runs. The bound is no longer ceil(n / 4) × 100 ms, as each " +
+		"request carries up to 200 items. What a run takes beyond it is the client's own work on the items: " +
+		"decoding, checking each certificate or signed profile, writing and syncing each file, which no " +
+		"longer overlaps other items' round trips. The issue sets no ratio for downloads.")
 	var rows [][]string
 	for _, set := range []struct{ name, label string }{{"certificates", "200 certificates"}, {"profiles", "200 profiles"}, {"both", "Both together (400)"}} {
 		b := "BenchmarkDownload/" + set.name
 		rows = append(rows, []string{
 			set.label,
-			rs.v(b, "requests", intf),
-			rs.v(b, "bound-ms", msf),
+			rs.v(b, "requests", intf) + " (bound " + rs.v(b, "requests-bound", intf) + ")",
+			rs.v(b, "round-trips", intf) + " × 100 ms + " + rs.v(b, "transfer-ms", msf) + " = " + rs.v(b, "bound-ms", msf),
 			rs.v(b, "wall-median-ms", msf) + " (" + rs.v(b, "ratio-median", ratio) + ")",
 			rs.v(b, "wall-max-ms", msf) + " (" + rs.v(b, "ratio-max", ratio) + ")",
 			rs.v(b, "max-in-flight-client", intf) + " / " + rs.v(b, "max-in-flight-sandbox", intf) + " — " + met(inFlightOK(rs, b)),
 			rs.v(b, "tokens-signed", intf),
 		})
 	}
-	runs, _ := rs.get("BenchmarkDownload/both", "runs")
-	d.table([]string{"Set", "Requests", "Bound: ceil(n/4) × 100 ms", "Wall, median (× bound)", "Wall, slowest (× bound)",
+	runs, _ := rs.get(both, "runs")
+	d.table([]string{"Set", "Requests", "Bound: round trips + transfer", "Wall, median (× bound)", "Wall, slowest (× bound)",
 		"In flight at once, client / sandbox (≤ 4)", "Tokens signed"}, rows)
-	d.p("%.0f runs each. The issue sets no ratio for downloads; the in-flight limit is its requirement. The "+
-		"client's count runs from sending a request to closing its body; the sandbox's starts once it has "+
-		"checked the request's token, so it can be lower.", runs)
+	d.p("%.0f runs each. The client's in-flight count runs from sending a request to closing its body; the "+
+		"sandbox's from the request's arrival to its answer.", runs)
 }
 
 func startup(d *doc, rs *results) {
