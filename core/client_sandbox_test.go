@@ -196,9 +196,15 @@ func TestSandboxThousandProfilesFiveRequestsOneToken(t *testing.T) {
 	}
 }
 
+// TestSandboxFourListsSideBySide: lists share one client and run side by
+// side. The sandbox holds the first request until a second one is in flight,
+// so that the overlap shows however busy the machine is (a client that sent
+// one request at a time would see each let go after the safety net, and fail
+// the count).
 func TestSandboxFourListsSideBySide(t *testing.T) {
-	srv := sandbox.StartTest(t, sandbox.Config{Seed: 14, Certificates: 300, Profiles: 300, BundleIDs: 300, Devices: 300, Latency: 20 * time.Millisecond})
+	srv := sandbox.StartTest(t, sandbox.Config{Seed: 14, Certificates: 300, Profiles: 300, BundleIDs: 300, Devices: 300})
 	c, key := sandboxClient(t, srv, core.KindTeam, sandbox.RoleAdmin, core.WithMaxInFlight(3))
+	srv.HoldUntilInFlight(2, 30*time.Second)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for _, list := range []func() error{

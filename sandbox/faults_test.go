@@ -279,3 +279,71 @@ func TestLatencyIncludesWork(t *testing.T) {
 		t.Errorf("the request after the latency is logged as %+v", log[len(log)-1])
 	}
 }
+
+// HoldUntilInFlight holds requests until a key has n in flight, then lets
+// them all go; a request that never gets company is let go after the
+// timeout, which is only a safety net.
+func TestHoldUntilInFlight(t *testing.T) {
+	srv := StartTest(t, Config{Seed: 1})
+	key := srv.NewKey(core.KindTeam, RoleAdmin)
+	tok := token(t, key, time.Now(), nil)
+	get := func() error {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/v1/apps", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := freshClient().Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		return err
+	}
+	srv.HoldUntilInFlight(2, time.Minute)
+	first := make(chan error, 1)
+	go func() { first <- get() }()
+	waitFor(t, "the first request to be held", func() bool { return srv.Stats().InFlight == 1 })
+	select {
+	case err := <-first:
+		t.Fatalf("the first request was answered alone: %v", err)
+	default:
+	}
+	if err := get(); err != nil { // the second lets both go
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.Stats(); st.MaxInFlightByKey[key.KeyID] != 2 || st.Requests != 2 {
+		t.Errorf("%d requests, %d in flight at most; want 2 and 2", st.Requests, st.MaxInFlightByKey[key.KeyID])
+	}
+	// Released for good: the next request goes through alone.
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	// A hold that is never reached lets the request go after the timeout.
+	srv.HoldUntilInFlight(2, time.Millisecond)
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A request is in flight from its arrival: during the latency added before
+// the work, a key's request already counts.
+func TestInFlightFromArrival(t *testing.T) {
+	srv := StartTest(t, Config{Seed: 1, Latency: time.Hour})
+	key := srv.NewKey(core.KindTeam, RoleAdmin)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL()+"/v1/apps", nil)
+	req.Header.Set("Authorization", "Bearer "+token(t, key, time.Now(), nil))
+	done := make(chan error, 1)
+	go func() {
+		res, err := freshClient().Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, "the key's request to count in flight during its latency", func() bool { return srv.Stats().MaxInFlightByKey[key.KeyID] == 1 })
+	cancel()
+	<-done
+	waitFor(t, "the delayed handler to end", func() bool { return srv.Stats().InFlight == 0 })
+}

@@ -52,7 +52,7 @@ type call struct {
 	abort    *apiError // set by a renderer to answer with this error instead
 }
 
-// serve runs one request through latency, authentication, the rate limit,
+// serve runs one request through authentication, latency, the rate limit,
 // faults, routing and the spec check, in Apple's order.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) {
 	s.stats.begin()
@@ -62,10 +62,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 	rateLimited := false
 	var checkResponse func(status int, contentType string, body []byte)
 	arrived, latency := time.Now(), time.Duration(s.latency.Load())
+	// delay spends the latency that comes before the work (unless
+	// LatencyIncludesWork), once: after the request is counted in flight, or
+	// before an answer that comes earlier. It reports false, having logged
+	// the request, when the client gave up meanwhile.
+	delayed := s.cfg.LatencyIncludesWork || latency <= 0
+	delay := func() bool {
+		if delayed {
+			return true
+		}
+		delayed = true
+		if !sleepCtx(r.Context(), latency) {
+			entry.Reason = "the client gave up during the added latency"
+			s.stats.record(entry, 0, false)
+			return false
+		}
+		return true
+	}
 	// finish checks the answer against the spec (unless a fault replaced it),
 	// counts the request, then answers: counters are up to date by the time a
 	// client has read its response.
 	finish := func(rep reply, fault *Fault, rateHeader *string) {
+		if !delay() {
+			return
+		}
 		if fault == nil || fault.needsHandler() {
 			if fn := s.corrupt.Load(); fn != nil && rep.contentType == "application/json" {
 				rep.body = (*fn)(rep.body)
@@ -93,12 +113,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		s.write(w, r, rep, fault, rateHeader)
 	}
 
-	if latency > 0 && !s.cfg.LatencyIncludesWork && !sleepCtx(r.Context(), latency) {
-		entry.Reason = "the client gave up during the added latency"
-		s.stats.record(entry, 0, false)
-		return
-	}
-
 	apiPath, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
 	if !ok || !strings.HasPrefix(apiPath, "/") {
 		entry.Reason = "path outside " + PathPrefix
@@ -124,8 +138,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 	}
 	c.key = key
 	entry.KeyID = key.KeyID
-	s.stats.enter(key.KeyID)
+	// The request is in flight from here, its added latency included, so
+	// that requests a client sends side by side overlap here however the
+	// machine schedules the handlers (checking a token takes microseconds).
+	hold := s.stats.enter(key.KeyID)
 	defer s.stats.leave(key.KeyID)
+	hold.wait(r.Context())
+	if !delay() {
+		return
+	}
 
 	limit, remaining, ok := s.rate.take(key.KeyID, s.now())
 	hdr := rateLimitHeader(limit, remaining)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/sha256"
 	"maps"
 	"net/url"
@@ -32,7 +33,8 @@ type Stats struct {
 	// requests, tests can wait for it to reach 0.
 	InFlight int
 	// MaxInFlight is the largest number of requests any one key had in flight
-	// at once; MaxInFlightByKey has it per Key ID.
+	// at once, each counted from its arrival (once its token is checked) to
+	// its answer, added latency included; MaxInFlightByKey has it per Key ID.
 	MaxInFlight      int
 	MaxInFlightByKey map[string]int
 }
@@ -69,6 +71,33 @@ type statsCollector struct {
 	tokens   map[[32]byte]struct{}
 	inFlight map[string]int
 	log      []Request
+	hold     *inFlightHold // nil: no request is held
+}
+
+// inFlightHold holds requests until one key has n requests in flight at once:
+// see Server.HoldUntilInFlight.
+type inFlightHold struct {
+	n       int
+	timeout time.Duration
+	reached chan struct{}
+	once    sync.Once
+}
+
+func (h *inFlightHold) release() { h.once.Do(func() { close(h.reached) }) }
+
+// wait holds a request until the hold is released, timeout has passed or the
+// client gave up. A nil hold does not wait.
+func (h *inFlightHold) wait(ctx context.Context) {
+	if h == nil {
+		return
+	}
+	t := time.NewTimer(h.timeout)
+	defer t.Stop()
+	select {
+	case <-h.reached:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 func newStatsCollector() *statsCollector {
@@ -109,8 +138,9 @@ func (c *statsCollector) end() {
 	c.mu.Unlock()
 }
 
-// enter and leave track a key's requests in flight.
-func (c *statsCollector) enter(keyID string) {
+// enter and leave track a key's requests in flight. enter returns the hold
+// the request must wait on, nil when there is none.
+func (c *statsCollector) enter(keyID string) *inFlightHold {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.inFlight[keyID]++
@@ -121,6 +151,30 @@ func (c *statsCollector) enter(keyID string) {
 	if n > c.st.MaxInFlight {
 		c.st.MaxInFlight = n
 	}
+	h := c.hold
+	if h != nil && n >= h.n {
+		h.release()
+	}
+	return h
+}
+
+// HoldUntilInFlight makes the sandbox hold every request, once it is counted
+// in flight, until one key has n requests in flight at once; then it lets
+// them all go, and holds no more until called again. It lets a test see
+// requests that a client sends side by side overlap for certain, however
+// busy the machine is, rather than by chance. timeout is only a safety net:
+// a request is let go after it even if n is never reached (a client that
+// sends one request at a time), so that such a test fails on its counts
+// instead of hanging. n <= 1 holds nothing.
+func (s *Server) HoldUntilInFlight(n int, timeout time.Duration) {
+	c := s.stats
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n <= 1 {
+		c.hold = nil
+		return
+	}
+	c.hold = &inFlightHold{n: n, timeout: timeout, reached: make(chan struct{})}
 }
 
 func (c *statsCollector) leave(keyID string) {
