@@ -79,18 +79,15 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 // and at most MaxInFlight requests at a time. Make one Client per key and
 // share it, since the token and the in-flight limit belong to the Client.
 type Client struct {
-	creds      Credentials
-	baseURL    *url.URL
-	baseErr    error
-	http       *http.Client
-	userAgent  string
-	tokens     *TokenSource
-	sem        chan struct{}
-	retry      RetryPolicy
-	now        func() time.Time
-	timeout    time.Duration
-	extraQuery url.Values                                       // tests only: see export_test.go
-	sleep      func(ctx context.Context, d time.Duration) error // waits between retries; tests record them
+	creds   Credentials
+	baseURL *url.URL
+	baseErr error
+	http    *http.Client
+	tokens  *TokenSource
+	sem     chan struct{}
+	retry   RetryPolicy
+	timeout time.Duration
+	sleep   func(ctx context.Context, d time.Duration) error // waits between retries (sleepCtx)
 
 	mu     sync.Mutex
 	lastRL RateLimit
@@ -104,6 +101,9 @@ type Client struct {
 	// Devices lists registered devices.
 	Devices *DevicesService
 }
+
+// userAgent names this program to Apple in every request.
+var userAgent = fmt.Sprintf("%s/%s (+https://github.com/asckeys/asckeys)", AppName, Version)
 
 // Option configures a Client.
 type Option func(*Client)
@@ -125,8 +125,8 @@ func WithBaseURL(base string) Option {
 }
 
 // WithHTTPClient sets the HTTP client, for proxies or custom transports. Its
-// Timeout, if any, applies too; the request timeout of WithRequestTimeout is
-// enforced either way.
+// Timeout, if any, applies too; the client's own request timeout
+// (DefaultRequestTimeout) is enforced either way.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -135,55 +135,9 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithUserAgent replaces the User-Agent header.
-func WithUserAgent(ua string) Option {
-	return func(c *Client) {
-		if ua != "" {
-			c.userAgent = ua
-		}
-	}
-}
-
-// WithMaxInFlight sets how many requests this client has in flight at most
-// (default 4). Values below 1 mean 1.
-func WithMaxInFlight(n int) Option {
-	return func(c *Client) { c.sem = make(chan struct{}, max(n, 1)) }
-}
-
 // WithRetry sets the retry policy for reads; zero fields keep the defaults.
 func WithRetry(p RetryPolicy) Option {
 	return func(c *Client) { c.retry = p.withDefaults() }
-}
-
-// WithClock sets the clock used to date tokens (default time.Now). Waits
-// between retries always use real time.
-func WithClock(now func() time.Time) Option {
-	return func(c *Client) {
-		if now != nil {
-			c.now = now
-		}
-	}
-}
-
-// WithRequestTimeout bounds one request, from sending it to the end of its
-// body (default 60 seconds). A request that times out is retried like a
-// dropped connection.
-func WithRequestTimeout(d time.Duration) Option {
-	return func(c *Client) {
-		if d > 0 {
-			c.timeout = d
-		}
-	}
-}
-
-// WithTokenSource makes the client use ts, so that several clients for the
-// same key share one token. ts must have been made for the same credentials.
-func WithTokenSource(ts *TokenSource) Option {
-	return func(c *Client) {
-		if ts != nil {
-			c.tokens = ts
-		}
-	}
 }
 
 // NewClient returns a client for the key creds. Problems with the
@@ -191,21 +145,19 @@ func WithTokenSource(ts *TokenSource) Option {
 // window can be built before a key is complete.
 func NewClient(creds Credentials, opts ...Option) *Client {
 	c := &Client{
-		creds:     creds,
-		http:      &http.Client{},
-		userAgent: fmt.Sprintf("%s/%s (+https://github.com/asckeys/asckeys)", AppName, Version),
-		sem:       make(chan struct{}, DefaultMaxInFlight),
-		retry:     DefaultRetryPolicy,
-		now:       time.Now,
-		timeout:   DefaultRequestTimeout,
-		sleep:     sleepCtx,
+		creds:   creds,
+		http:    &http.Client{},
+		sem:     make(chan struct{}, DefaultMaxInFlight),
+		retry:   DefaultRetryPolicy,
+		timeout: DefaultRequestTimeout,
+		sleep:   sleepCtx,
 	}
 	WithBaseURL(creds.Kind.BaseURL())(c)
 	for _, o := range opts {
 		o(c)
 	}
 	if c.tokens == nil {
-		c.tokens = NewTokenSource(creds, c.now)
+		c.tokens = NewTokenSource(creds, time.Now)
 	}
 	c.Certificates = &CertificatesService{c}
 	c.Profiles = &ProfilesService{c}
@@ -266,27 +218,8 @@ func (c *Client) endpoint(path string, q url.Values) (*url.URL, error) {
 	u := *c.baseURL
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	u.RawPath = ""
-	if len(c.extraQuery) > 0 {
-		q = cloneValues(q)
-		for k, vs := range c.extraQuery {
-			for _, v := range vs {
-				if old := q.Get(k); old != "" {
-					v = old + "," + v
-				}
-				q.Set(k, v)
-			}
-		}
-	}
 	u.RawQuery = q.Encode()
 	return &u, nil
-}
-
-func cloneValues(q url.Values) url.Values {
-	out := make(url.Values, len(q))
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
 }
 
 // getJSON fetches u and decodes its JSON body into a new T, retrying reads as
@@ -346,7 +279,7 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 			failure = &ResponseError{StatusCode: ex.resp.StatusCode, Err: derr}
 		default:
 			apiErr := parseAPIError(ex.resp.StatusCode, ex.resp.Header.Get("Content-Type"), ex.body,
-				ex.rateLimit, parseRetryAfter(ex.resp.Header, c.now()))
+				ex.rateLimit, parseRetryAfter(ex.resp.Header, time.Now()))
 			switch {
 			case ex.resp.StatusCode == http.StatusUnauthorized && !reauthorized:
 				// The token may have been revoked or the clock moved: one
@@ -426,7 +359,7 @@ func (c *Client) roundTrip(ctx context.Context, u *url.URL, token string) (*exch
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("User-Agent", userAgent)
 
 	netErr := func(err error) error {
 		if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {

@@ -6,7 +6,6 @@ package core
 import (
 	"crypto/ecdsa"
 	"fmt"
-	"strings"
 )
 
 // AppID is the application identifier. It names the keychain service too.
@@ -31,19 +30,6 @@ const (
 
 // Kinds lists every kind, in the order a person would pick them.
 var Kinds = []KeyKind{KindTeam, KindIndividual, KindEnterprise}
-
-// ParseKind reads a kind as written in config files and on the command line.
-func ParseKind(s string) (KeyKind, error) {
-	switch KeyKind(strings.ToLower(strings.TrimSpace(s))) {
-	case KindTeam, "":
-		return KindTeam, nil
-	case KindIndividual:
-		return KindIndividual, nil
-	case KindEnterprise:
-		return KindEnterprise, nil
-	}
-	return "", fmt.Errorf("unknown key kind %q: use team, individual or enterprise", s)
-}
 
 // Label is the kind as shown to people.
 func (k KeyKind) Label() string {

@@ -33,28 +33,20 @@ func TestCredentialsNeverPrintThePrivateKey(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	tests := []struct {
-		in       string
 		kind     KeyKind
 		aud      string
 		base     string
 		provis   bool
 		hasIssue bool
 	}{
-		{"team", KindTeam, "appstoreconnect-v1", "https://api.appstoreconnect.apple.com", true, true},
-		{"", KindTeam, "appstoreconnect-v1", "https://api.appstoreconnect.apple.com", true, true},
-		{"Individual", KindIndividual, "appstoreconnect-v1", "https://api.appstoreconnect.apple.com", false, false},
-		{" enterprise ", KindEnterprise, "apple-developer-enterprise-v1", "https://api.enterprise.developer.apple.com", true, true},
+		{KindTeam, "appstoreconnect-v1", "https://api.appstoreconnect.apple.com", true, true},
+		{KindIndividual, "appstoreconnect-v1", "https://api.appstoreconnect.apple.com", false, false},
+		{KindEnterprise, "apple-developer-enterprise-v1", "https://api.enterprise.developer.apple.com", true, true},
 	}
 	for _, tt := range tests {
-		k, err := ParseKind(tt.in)
-		if err != nil {
-			t.Fatalf("ParseKind(%q): %v", tt.in, err)
+		k := tt.kind
+		if k.Audience() != tt.aud || k.BaseURL() != tt.base || k.CanProvision() != tt.provis || k.HasIssuer() != tt.hasIssue {
+			t.Errorf("%v: aud %s, base %s, provisioning %v, issuer %v", k, k.Audience(), k.BaseURL(), k.CanProvision(), k.HasIssuer())
 		}
-		if k != tt.kind || k.Audience() != tt.aud || k.BaseURL() != tt.base || k.CanProvision() != tt.provis || k.HasIssuer() != tt.hasIssue {
-			t.Errorf("ParseKind(%q) = %v (aud %s, base %s, provisioning %v, issuer %v)", tt.in, k, k.Audience(), k.BaseURL(), k.CanProvision(), k.HasIssuer())
-		}
-	}
-	if _, err := ParseKind("admin"); err == nil || !strings.Contains(err.Error(), "team, individual or enterprise") {
-		t.Errorf("ParseKind(admin) = %v, want an error naming the choices", err)
 	}
 }

@@ -171,14 +171,6 @@ func (ts *TokenSource) Token() (string, error) {
 	return tok, nil
 }
 
-// Invalidate drops the cached token, so the next Token call signs a fresh
-// one. Call it after App Store Connect answered 401.
-func (ts *TokenSource) Invalidate() {
-	ts.mu.Lock()
-	ts.token = ""
-	ts.mu.Unlock()
-}
-
 // invalidateToken drops the cached token only if it is still the one that was
 // rejected. Several requests that fail with the same token then cause one new
 // signature, not one each.

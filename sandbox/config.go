@@ -121,9 +121,9 @@ type SpecChecker interface {
 	Reset()
 }
 
-// SpecFile is where the project keeps Apple's OpenAPI document, relative to
+// specFile is where the project keeps Apple's OpenAPI document, relative to
 // the folder that holds the repository.
-const SpecFile = "shared/spec/app-store-connect-openapi.json"
+const specFile = "shared/spec/app-store-connect-openapi.json"
 
 // FindSpec looks for Apple's OpenAPI document next to the repository that
 // contains the working directory (../shared/spec from the module root, which
@@ -136,7 +136,7 @@ func FindSpec() string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(filepath.Dir(dir), filepath.FromSlash(SpecFile))
+			p := filepath.Join(filepath.Dir(dir), filepath.FromSlash(specFile))
 			if _, err := os.Stat(p); err == nil {
 				return p
 			}

@@ -86,13 +86,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		if !delay() {
 			return
 		}
-		if fault == nil || fault.needsHandler() {
-			if fn := s.corrupt.Load(); fn != nil && rep.contentType == "application/json" {
-				rep.body = (*fn)(rep.body)
-			}
-			if checkResponse != nil {
-				checkResponse(rep.status, rep.contentType, rep.body)
-			}
+		if (fault == nil || fault.needsHandler()) && checkResponse != nil {
+			checkResponse(rep.status, rep.contentType, rep.body)
 		}
 		entry.Status = rep.status
 		if fault != nil {

@@ -63,12 +63,6 @@ func (rl *rateLimiter) setLimit(n int) {
 	rl.mu.Unlock()
 }
 
-func (rl *rateLimiter) reset() {
-	rl.mu.Lock()
-	rl.keys = map[string]*hourWindow{}
-	rl.mu.Unlock()
-}
-
 // rateLimitHeader formats X-Rate-Limit as Apple does, trailing ";" included.
 func rateLimitHeader(limit, remaining int) string {
 	return fmt.Sprintf("user-hour-lim:%d;user-hour-rem:%d;", limit, remaining)
@@ -82,6 +76,3 @@ func (s *Server) SetHourlyLimit(n int) {
 	}
 	s.rate.setLimit(n)
 }
-
-// ResetRateLimits gives every key its full hourly budget again.
-func (s *Server) ResetRateLimits() { s.rate.reset() }

@@ -51,10 +51,6 @@ type Server struct {
 
 	cursorKey []byte
 
-	// corrupt, when set (by tests only), rewrites every JSON response body
-	// before it is checked against the spec and sent.
-	corrupt atomic.Pointer[func([]byte) []byte]
-
 	mu         sync.Mutex
 	listeners  []*http.Server
 	tlsCert    *x509.Certificate
@@ -66,7 +62,7 @@ type Server struct {
 }
 
 // New builds a sandbox from cfg: it seeds the data (content is made later, on
-// first use). Call Start to serve it over HTTP, or mount Handler yourself.
+// first use). Call Start to serve it over HTTP.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
@@ -127,7 +123,7 @@ func (s *Server) Start() error {
 		s.client = nil // one made before Start would not trust the certificate
 	}
 	urls := make([]string, 0, 2)
-	for _, h := range []http.Handler{s.Handler(), s.EnterpriseHandler()} {
+	for _, h := range []http.Handler{s.handler(audienceTeam), s.handler(audienceEnterprise)} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			s.closeListenersLocked()
@@ -209,15 +205,10 @@ func (s *Server) HTTPClient() *http.Client {
 	return s.client
 }
 
-// Handler serves the API for team and individual keys under PathPrefix, for
-// callers that run their own server (e.g. httptest.NewTLSServer).
-func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, audienceTeam) })
-}
-
-// EnterpriseHandler serves the API for enterprise keys under PathPrefix.
-func (s *Server) EnterpriseHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, audienceEnterprise) })
+// handler serves the API under PathPrefix for tokens with audience: team
+// and individual keys on one port, enterprise keys on the other.
+func (s *Server) handler(audience string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, audience) })
 }
 
 // SetLatency changes the delay added to every request.

@@ -3,11 +3,13 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/asckeys/asckeys/core"
@@ -110,7 +112,8 @@ func TestSpecFlagsRequestsMadeWrong(t *testing.T) {
 // TestSpecFlagsResponsesMadeWrong corrupts responses on purpose and expects
 // the response check to notice.
 func TestSpecFlagsResponsesMadeWrong(t *testing.T) {
-	srv := StartTest(t, Config{Seed: 21, Spec: apispec.New(specPath(t))})
+	spec := &corruptingChecker{SpecChecker: apispec.New(specPath(t))}
+	srv := StartTest(t, Config{Seed: 21, Spec: spec})
 	c := newClient(t, srv, srv.NewKey(core.KindTeam, RoleAdmin))
 	cases := []struct {
 		name, path, mention string
@@ -133,14 +136,34 @@ func TestSpecFlagsResponsesMadeWrong(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.ResetSpecViolations()
-			srv.corrupt.Store(&tc.corrupt)
-			defer srv.corrupt.Store(nil)
+			spec.corrupt.Store(&tc.corrupt)
+			defer spec.corrupt.Store(nil)
 			c.get(tc.path)
 			v := srv.SpecViolations()
 			if len(v) == 0 || !strings.HasPrefix(v[0], "response ") || !strings.Contains(v[0], tc.mention) {
 				t.Errorf("violations %q, want one about %s", v, tc.mention)
 			}
 		})
+	}
+}
+
+// corruptingChecker hands the spec check a JSON response body rewritten by
+// corrupt, when set, as if the sandbox had sent it.
+type corruptingChecker struct {
+	SpecChecker
+	corrupt atomic.Pointer[func([]byte) []byte]
+}
+
+func (c *corruptingChecker) CheckRequest(r *http.Request, apiPath string) func(status int, contentType string, body []byte) {
+	check := c.SpecChecker.CheckRequest(r, apiPath)
+	if check == nil {
+		return nil
+	}
+	return func(status int, contentType string, body []byte) {
+		if fn := c.corrupt.Load(); fn != nil && contentType == "application/json" {
+			body = (*fn)(body)
+		}
+		check(status, contentType, body)
 	}
 }
 
