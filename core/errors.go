@@ -345,3 +345,14 @@ func (e *RateLimitError) Error() string {
 
 // Unwrap returns Apple's answer.
 func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// fromExchange reports whether err is what an exchange with App Store Connect
+// ended in: an answer that was not a success, no usable answer, or a spent
+// budget. Their messages name App Store Connect and say what to do, so they
+// need no "with App Store Connect" around them.
+func fromExchange(err error) bool {
+	var apiErr *APIError
+	var netErr *NetworkError
+	var respErr *ResponseError
+	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &respErr)
+}

@@ -215,6 +215,11 @@ func (c *Client) Verify(ctx context.Context) (VerifyResult, *Response, error) {
 	resp := &Response{}
 	doc, err := getJSON[listDocument[json.RawMessage]](ctx, c, u, resp)
 	if err != nil {
+		if fromExchange(err) {
+			// It says already that App Store Connect refused the key or
+			// could not be reached, and what to do.
+			return VerifyResult{}, resp, err
+		}
 		return VerifyResult{}, resp, fmt.Errorf("checking the key with App Store Connect: %w", err)
 	}
 	resp.Pages = 1
