@@ -444,6 +444,32 @@ func TestUnauthorizedSignsAFreshTokenOnce(t *testing.T) {
 	})
 }
 
+// The fresh token's try after a 401 is not one of the retry policy's
+// attempts: a 401, then MaxAttempts-1 answers of 500, then success ends in
+// success.
+func TestUnauthorizedRetryIsNotAnAttempt(t *testing.T) {
+	creds := testCreds(t, KindTeam)
+	var n atomic.Int32
+	f := newFakeAPI(t, creds, func(w http.ResponseWriter, r *http.Request) {
+		switch i := n.Add(1); {
+		case i == 1:
+			status(401, "NOT_AUTHORIZED")(w, r)
+		case i <= 4:
+			status(500, "UNEXPECTED_ERROR")(w, r)
+		default:
+			okDevices(w, r)
+		}
+	})
+	var waits []time.Duration
+	c := f.client(creds, &waits, WithRetry(RetryPolicy{MaxAttempts: 4}))
+	if _, resp, err := c.Devices.List(context.Background(), nil); err != nil || resp.Requests != 5 {
+		t.Fatalf("err = %v after %d requests; want success on the 5th (a fresh token, then 4 attempts)", err, f.requestCount())
+	}
+	if len(waits) != 3 {
+		t.Errorf("waited %d times; want 3, between the 4 attempts", len(waits))
+	}
+}
+
 func TestDroppedConnectionIsRetried(t *testing.T) {
 	creds := testCreds(t, KindTeam)
 	drop := func(w http.ResponseWriter, r *http.Request) {
