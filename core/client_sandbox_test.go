@@ -156,23 +156,35 @@ func TestSandboxFiltersNarrowTheLists(t *testing.T) {
 			t.Errorf("type filter let %s through", c.CertificateType)
 		}
 	}
+	// The seed holds invalid profiles and disabled devices: each filter must
+	// find exactly those, not merely let nothing else through.
+	invalid, disabled := 0, 0
+	for _, p := range srv.Profiles() {
+		invalid += btoi(p.ProfileState == "INVALID")
+	}
+	for _, d := range srv.Devices() {
+		disabled += btoi(d.Status == "DISABLED")
+	}
+	if invalid == 0 || disabled == 0 {
+		t.Fatalf("the seed has %d invalid profiles and %d disabled devices: nothing for the filters to find", invalid, disabled)
+	}
 	profiles, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{States: []string{"INVALID"}})
+	if err != nil || len(profiles) != invalid {
+		t.Errorf("by state INVALID: %d profiles, %v; the sandbox holds %d", len(profiles), err, invalid)
+	}
 	for _, p := range profiles {
 		if p.ProfileState != "INVALID" {
 			t.Errorf("state filter let %s through", p.ProfileState)
 		}
 	}
-	if err != nil {
-		t.Error(err)
-	}
 	devs, _, err := c.Devices.List(ctx, &core.DeviceListOptions{Statuses: []string{"DISABLED"}})
+	if err != nil || len(devs) != disabled {
+		t.Errorf("by status DISABLED: %d devices, %v; the sandbox holds %d", len(devs), err, disabled)
+	}
 	for _, d := range devs {
 		if d.Status != "DISABLED" {
 			t.Errorf("status filter let %s through", d.Status)
 		}
-	}
-	if err != nil {
-		t.Error(err)
 	}
 }
 
@@ -501,12 +513,18 @@ func TestSandboxFaultsThatLast(t *testing.T) {
 		if !errors.As(err, &ne) || ne.Timeout == 0 || !strings.Contains(err.Error(), "did not answer within") {
 			t.Fatalf("err = %v", err)
 		}
-		// With retries, the next try gets the whole answer.
+		// With retries, a later try gets the whole answer. The stalled try
+		// ends at the timeout for certain (the stall lasts a minute); the
+		// timeout is generous for the healthy answers, and should one of
+		// them outlast it on a busy machine, the tries left cover it.
 		var waits []time.Duration
-		c2 := clientFor(srv, srv.NewKey(core.KindTeam, sandbox.RoleAdmin), core.WithRequestTimeout(100*time.Millisecond), core.WithSleepRecorder(&waits))
+		c2 := clientFor(srv, srv.NewKey(core.KindTeam, sandbox.RoleAdmin), core.WithRequestTimeout(time.Second), core.WithSleepRecorder(&waits))
+		srv.ResetStats()
 		srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Stall: time.Minute})
-		if _, resp, err := c2.Devices.List(ctx, nil); err != nil || resp.Requests != 2 {
-			t.Errorf("with retries: err = %v", err)
+		_, resp, err := c2.Devices.List(ctx, nil)
+		log := srv.Requests()
+		if err != nil || resp.Requests < 2 || len(log) < 2 || log[0].Fault != "stall" || log[len(log)-1].Status != 200 {
+			t.Errorf("with retries: err = %v after %d requests; want the stalled one, then an answer", err, resp.Requests)
 		}
 	})
 }
