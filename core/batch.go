@@ -60,30 +60,16 @@ func (c *Client) contentBatches(items []DownloadItem, dir string, opt DownloadOp
 		switch {
 		case it.Certificate != nil:
 			cert := *it.Certificate
-			add("certificates", certificateContentFields, batchItem{index: i, item: it, id: cert.ID,
-				save: func(raw json.RawMessage) (string, bool, error) {
-					var attrs certificateContent
-					der, err := decodeAttributes(raw, &attrs, func() ([]byte, error) { return checkCertificate(cert, attrs) })
-					if err != nil {
-						return "", false, fmt.Errorf("%s: %w", downloading(it), err)
-					}
-					return saveCertificate(cert, der, dir, opt)
-				},
-				single: func(ctx context.Context) (string, bool, error) { return c.Certificates.download(ctx, cert, dir, opt) },
-			})
+			add("certificates", certificateContentFields, contentItem(i, it, cert.ID,
+				func(attrs certificateContent) ([]byte, error) { return checkCertificate(cert, attrs) },
+				func(der []byte) (string, bool, error) { return saveCertificate(cert, der, dir, opt) },
+				func(ctx context.Context) (string, bool, error) { return c.Certificates.download(ctx, cert, dir, opt) }))
 		case it.Profile != nil:
 			prof := *it.Profile
-			add("profiles", profileContentFields, batchItem{index: i, item: it, id: prof.ID,
-				save: func(raw json.RawMessage) (string, bool, error) {
-					var attrs profileContent
-					data, err := decodeAttributes(raw, &attrs, func() ([]byte, error) { return checkProfile(prof, attrs) })
-					if err != nil {
-						return "", false, fmt.Errorf("%s: %w", downloading(it), err)
-					}
-					return saveProfile(prof, data, dir, opt)
-				},
-				single: func(ctx context.Context) (string, bool, error) { return c.Profiles.download(ctx, prof, dir, opt) },
-			})
+			add("profiles", profileContentFields, contentItem(i, it, prof.ID,
+				func(attrs profileContent) ([]byte, error) { return checkProfile(prof, attrs) },
+				func(data []byte) (string, bool, error) { return saveProfile(prof, data, dir, opt) },
+				func(ctx context.Context) (string, bool, error) { return c.Profiles.download(ctx, prof, dir, opt) }))
 		default:
 			finish(i, DownloadResult{Item: it, Err: errors.New("nothing to download: the item has neither a certificate nor a profile")})
 		}
@@ -127,24 +113,31 @@ func (b *contentBatch) run(ctx context.Context, c *Client, finish func(int, Down
 // runSingly downloads the batch's items with a request each, at most
 // MaxInFlight at a time (the client's limit holds either way).
 func (b *contentBatch) runSingly(ctx context.Context, c *Client, finish func(int, DownloadResult)) {
-	next := make(chan batchItem)
+	inParallel(ctx, c.MaxInFlight(), b.items, func(bi batchItem) {
+		res := DownloadResult{Item: bi.item}
+		res.Path, res.Reused, res.Err = bi.single(ctx)
+		if ctx.Err() == nil {
+			finish(bi.index, res)
+		}
+	})
+}
+
+// inParallel calls do for each job, n at a time, and hands out no more jobs
+// once ctx has ended. It returns when every call has returned.
+func inParallel[J any](ctx context.Context, n int, jobs []J, do func(J)) {
+	next := make(chan J)
 	var wg sync.WaitGroup
-	for range min(c.MaxInFlight(), len(b.items)) {
+	for range min(n, len(jobs)) {
 		wg.Go(func() {
-			for bi := range next {
-				res := DownloadResult{Item: bi.item}
-				res.Path, res.Reused, res.Err = bi.single(ctx)
-				if ctx.Err() != nil {
-					continue
-				}
-				finish(bi.index, res)
+			for j := range next {
+				do(j)
 			}
 		})
 	}
 feed:
-	for _, bi := range b.items {
+	for _, j := range jobs {
 		select {
-		case next <- bi:
+		case next <- j:
 		case <-ctx.Done():
 			break feed
 		}
@@ -153,13 +146,24 @@ feed:
 	wg.Wait()
 }
 
-// decodeAttributes decodes one item's attributes of a batch answer into
-// attrs, then checks them with check.
-func decodeAttributes(raw json.RawMessage, attrs any, check func() ([]byte, error)) ([]byte, error) {
-	if err := json.Unmarshal(raw, attrs); err != nil {
-		return nil, &ResponseError{StatusCode: 200, Err: err}
-	}
-	return check()
+// contentItem is the batch item for items[index], whose id is id: its
+// attributes (of type A) are checked by check, as a single download checks
+// them, and the bytes check returns are written by save; single downloads
+// it with a request of its own.
+func contentItem[A any](index int, it DownloadItem, id string, check func(A) ([]byte, error),
+	save func([]byte) (string, bool, error), single func(context.Context) (string, bool, error)) batchItem {
+	return batchItem{index: index, item: it, id: id, single: single,
+		save: func(raw json.RawMessage) (string, bool, error) {
+			var attrs A
+			if err := json.Unmarshal(raw, &attrs); err != nil {
+				return "", false, fmt.Errorf("%s: %w", downloading(it), &ResponseError{StatusCode: 200, Err: err})
+			}
+			data, err := check(attrs)
+			if err != nil {
+				return "", false, fmt.Errorf("%s: %w", downloading(it), err)
+			}
+			return save(data)
+		}}
 }
 
 // fetchContent asks App Store Connect for the content of the items of one

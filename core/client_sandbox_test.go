@@ -416,6 +416,21 @@ func TestSandboxErrors(t *testing.T) {
 		if !tried[0] || !tried[1] {
 			t.Error("the sandbox lacks development or distribution certificates")
 		}
+		// DownloadMany's batch of them all is refused whole (403), as some
+		// are distribution certificates: the development ones still arrive,
+		// one request each, and the others fail in the same words.
+		items := make([]core.DownloadItem, len(certs))
+		for i := range certs {
+			items[i] = core.DownloadItem{Certificate: &certs[i]}
+		}
+		results, _ := c.DownloadMany(ctx, items, t.TempDir(), core.DownloadOptions{}, nil)
+		for _, r := range results {
+			if isDev := dev[r.Item.Certificate.ID]; isDev && r.Err != nil {
+				t.Errorf("DownloadMany, development certificate: %v", r.Err)
+			} else if !isDev && (!core.IsForbidden(r.Err) || !strings.Contains(r.Err.Error(), "Admin") || r.Path != "") {
+				t.Errorf("DownloadMany, distribution certificate %s: %q, %v", r.Item.Certificate.CertificateType, r.Path, r.Err)
+			}
+		}
 	})
 	t.Run("404", func(t *testing.T) {
 		srv := sandbox.StartTest(t, sandbox.Config{Seed: 21})
@@ -732,42 +747,5 @@ func TestSandboxBatchedDownloads(t *testing.T) {
 	}
 	if v := srv.SpecViolations(); len(v) > 0 {
 		t.Errorf("requests the spec does not allow:\n%s", strings.Join(v, "\n"))
-	}
-}
-
-// TestSandboxBatchRefusedForTheRole: a Developer key's batch of certificates
-// is refused whole (403), as some are distribution certificates; the
-// development ones still arrive, one request each, and the others fail in
-// words.
-func TestSandboxBatchRefusedForTheRole(t *testing.T) {
-	srv := sandbox.StartTest(t, sandbox.Config{Seed: 21, Certificates: 12})
-	c, _ := sandboxClient(t, srv, core.KindTeam, sandbox.RoleDeveloper)
-	ctx := context.Background()
-	certs, _, err := c.Certificates.List(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev := map[string]bool{}
-	for _, ci := range srv.Certificates() {
-		dev[ci.ID] = ci.Development
-	}
-	items := make([]core.DownloadItem, len(certs))
-	for i := range certs {
-		items[i] = core.DownloadItem{Certificate: &certs[i]}
-	}
-	results, _ := c.DownloadMany(ctx, items, t.TempDir(), core.DownloadOptions{}, nil)
-	var tried [2]bool
-	for _, r := range results {
-		isDev := dev[r.Item.Certificate.ID]
-		tried[btoi(isDev)] = true
-		if isDev && r.Err != nil {
-			t.Errorf("development certificate: %v", r.Err)
-		}
-		if !isDev && (!core.IsForbidden(r.Err) || !strings.Contains(r.Err.Error(), "Admin") || r.Path != "") {
-			t.Errorf("distribution certificate %s: %q, %v", r.Item.Certificate.CertificateType, r.Path, r.Err)
-		}
-	}
-	if !tried[0] || !tried[1] {
-		t.Error("the sandbox lacks development or distribution certificates")
 	}
 }

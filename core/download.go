@@ -360,25 +360,7 @@ func (c *Client) DownloadMany(ctx context.Context, items []DownloadItem, dir str
 		}
 	}
 	batches := c.contentBatches(items, dir, opt, finish)
-	jobs := make(chan *contentBatch)
-	var wg sync.WaitGroup
-	for range min(c.MaxInFlight(), len(batches)) {
-		wg.Go(func() {
-			for b := range jobs {
-				b.run(ctx, c, finish)
-			}
-		})
-	}
-feed:
-	for _, b := range batches {
-		select {
-		case jobs <- b:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	inParallel(ctx, c.MaxInFlight(), batches, func(b *contentBatch) { b.run(ctx, c, finish) })
 	if err := ctx.Err(); err != nil {
 		for i := range results {
 			if results[i].Path == "" && results[i].Err == nil { // never started
