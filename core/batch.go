@@ -82,13 +82,14 @@ func (c *Client) contentBatches(items []DownloadItem, dir string, opt DownloadOp
 //
 // A batch refused as a whole with 403 falls back to one request per item:
 // the key's role may forbid some of the items only (a Developer key asking
-// for a distribution profile), and the others must still arrive.
+// for a distribution profile), and the others must still arrive. A missing
+// agreement forbids every item alike, so it does not.
 func (b *contentBatch) run(ctx context.Context, c *Client, finish func(int, DownloadResult)) {
 	attrs, err := fetchContent(ctx, c, b.collection, b.fields, b.items)
 	switch {
 	case ctx.Err() != nil:
 		return
-	case IsForbidden(err):
+	case IsForbidden(err) && !agreementMissing(err):
 		b.runSingly(ctx, c, finish)
 		return
 	}
@@ -116,9 +117,7 @@ func (b *contentBatch) runSingly(ctx context.Context, c *Client, finish func(int
 	inParallel(ctx, c.MaxInFlight(), b.items, func(bi batchItem) {
 		res := DownloadResult{Item: bi.item}
 		res.Path, res.Reused, res.Err = bi.single(ctx)
-		if ctx.Err() == nil {
-			finish(bi.index, res)
-		}
+		finish(bi.index, res)
 	})
 }
 

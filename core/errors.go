@@ -90,7 +90,7 @@ func (e *APIError) Error() string {
 	switch s := e.StatusCode; {
 	case s == 401:
 		fmt.Fprintf(&b, "App Store Connect rejected the key (%s): the Key ID, Issuer ID or key kind is wrong, the key was revoked, or this computer's clock is wrong", status)
-	case s == 403 && e.HasCode("FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"):
+	case s == 403 && e.HasCode(codeAgreementMissing):
 		fmt.Fprintf(&b, "App Store Connect refused this request (%s): a required agreement is missing or has expired; the Account Holder must accept it in App Store Connect (Business)", status)
 	case s == 403:
 		fmt.Fprintf(&b, "App Store Connect refused this request (%s): the key's role does not allow it. Individual keys cannot use provisioning at all, and only Admin keys may download distribution certificates and profiles", status)
@@ -227,6 +227,16 @@ func redactTokens(s string) string { return jwtPattern.ReplaceAllString(s, "[tok
 func IsUnauthorized(err error) bool {
 	var e *APIError
 	return errors.As(err, &e) && (e.StatusCode == 401 || e.HasCode("NOT_AUTHORIZED"))
+}
+
+// codeAgreementMissing is Apple's 403 for an agreement the Account Holder
+// has not accepted: every request of the team is refused until then.
+const codeAgreementMissing = "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"
+
+// agreementMissing reports whether err is that 403.
+func agreementMissing(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.HasCode(codeAgreementMissing)
 }
 
 // IsForbidden reports whether err is App Store Connect refusing the request

@@ -469,3 +469,23 @@ func TestCancelMidDownload(t *testing.T) {
 	assertFolder(t, dir, written)
 	waitFor(t, "the sandbox to see the requests abandoned", func() bool { return srv.Stats().InFlight == 0 })
 }
+
+// A missing agreement refuses every item alike: the refused batch is not
+// retried item by item, and each item says what the Account Holder must do.
+func TestDownloadsRefusedForAnAgreement(t *testing.T) {
+	srv := startChecked(t, sandbox.Config{Seed: 65, Certificates: 6, Profiles: -1})
+	c := clientFor(srv, srv.NewKey(core.KindTeam, sandbox.RoleAdmin))
+	items, _ := downloadSet(t, srv, c)
+	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: 403, Times: 50, Match: contentOf("certificates"),
+		Body: []byte(`{"errors":[{"id":"1","status":"403","code":"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",` +
+			`"title":"A required agreement is missing or has expired.","detail":"This request requires an in-effect agreement."}]}`)})
+	srv.ResetStats()
+	results, err := c.DownloadMany(context.Background(), items, t.TempDir(), core.DownloadOptions{}, nil)
+	assertSays(t, err, "6 of 6 downloads failed")
+	for _, r := range results {
+		assertSays(t, r.Err, "agreement is missing or has expired", "Account Holder")
+	}
+	if st := srv.StatsAfter(1); st.Requests != 1 {
+		t.Errorf("%d requests (%v); want the one batch, not one more per item", st.Requests, st.ByRoute)
+	}
+}
