@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/sandbox"
 	"github.com/asckeys/asckeys/gui"
+	"github.com/asckeys/asckeys/sandbox"
 	"github.com/asckeys/asckeys/storage"
 )
 
