@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/asckeys/asckeys/internal/sharedtest"
 )
 
 func TestAPIErrorWords(t *testing.T) {
@@ -131,7 +133,7 @@ func readFixture(t *testing.T, parts ...string) []byte {
 	path := filepath.Join(append([]string{fixturesPath}, parts...)...)
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		t.Skipf("fixture %s is not on this machine (they live in /work/shared/fixtures): %v", path, err)
+		sharedtest.Missing(t, "fixture %s is not on this machine (they live in /work/shared/fixtures): %v", path, err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/asckeys/asckeys/internal/sharedtest"
 )
 
 // Apple's OpenAPI spec and captured responses live next to the repository,
@@ -65,7 +67,7 @@ func loadSpec(t testing.TB) *openAPISpec {
 		specErr = json.Unmarshal(data, specDoc)
 	})
 	if os.IsNotExist(specErr) {
-		t.Skipf("Apple's OpenAPI spec is not at %s (it lives in /work/shared/spec): %v", specPath, specErr)
+		sharedtest.Missing(t, "Apple's OpenAPI spec is not at %s (it lives in /work/shared/spec): %v", specPath, specErr)
 	}
 	if specErr != nil {
 		t.Fatal(specErr)

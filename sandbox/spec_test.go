@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/internal/sharedtest"
 	"github.com/asckeys/asckeys/sandbox/apispec"
 )
 
@@ -21,7 +22,7 @@ func specPath(t *testing.T) string {
 	t.Helper()
 	p := filepath.FromSlash("../../shared/spec/app-store-connect-openapi.json")
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("Apple's OpenAPI spec is not at %s (%v): skipping the spec checks", p, err)
+		sharedtest.Missing(t, "Apple's OpenAPI spec is not at %s (%v): skipping the spec checks", p, err)
 	}
 	return p
 }

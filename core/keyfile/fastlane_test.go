@@ -13,6 +13,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile/keyfiletest"
+	"github.com/asckeys/asckeys/internal/sharedtest"
 )
 
 const testIssuer = "57246542-96fe-1a63-e053-0824d011072a"
@@ -138,7 +139,7 @@ func TestMarshalFastlaneRoundTrip(t *testing.T) {
 func sharedFixtures(t *testing.T) string {
 	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "keys")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared fixtures not found at %s (they live beside the repository in ../shared): %v", dir, err)
+		sharedtest.Missing(t, "shared fixtures not found at %s (they live beside the repository in ../shared): %v", dir, err)
 	}
 	return dir
 }
