@@ -2,7 +2,6 @@ package gui
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // chooseFolder answers the folder chooser with dir, as the user does.
@@ -104,10 +104,8 @@ func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want.Content) {
 		t.Errorf("the profile file does not hold the profile (%v)", err)
 	}
-	var st windowState
-	data, _ := os.ReadFile(filepath.Join(h.stateDir, stateFile))
-	if err := json.Unmarshal(data, &st); err != nil || st.DownloadDir != dir {
-		t.Errorf("the window remembers %q as the last folder (%v), want %s", st.DownloadDir, err, dir)
+	if st := storage.NewStateStore(h.stateDir).Load(); st.DownloadDir != dir {
+		t.Errorf("the window remembers %q as the last folder, want %s", st.DownloadDir, dir)
 	}
 }
 

@@ -11,7 +11,6 @@ package gui
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -50,12 +49,12 @@ type ui struct {
 	bgMu   sync.Mutex // guards closed, so no work starts once wait began
 	closed bool
 
-	states  *stateStore
-	cache   *listCache
+	states  *storage.StateStore
+	cache   *storage.ListCache
 	clients *clientCache
 
 	// The fields below belong to the UI goroutine.
-	state    windowState
+	state    storage.WindowState
 	keys     []storage.Key
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
@@ -79,8 +78,8 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 	u := &ui{
 		app: a, win: w, opts: opts, vault: opts.Vault,
 		ctx: ctx, cancel: cancel,
-		states:  newStateStore(opts.stateDir()),
-		cache:   newListCache(filepath.Join(opts.stateDir(), "lists")),
+		states:  storage.NewStateStore(opts.stateDir()),
+		cache:   storage.NewListCache(opts.stateDir()),
 		clients: newClientCache(opts.client),
 		secrets: map[string]error{},
 	}
@@ -133,7 +132,7 @@ func (u *ui) addShortcuts() {
 // keeps texts such as "Updated 3 minutes ago" true as time passes.
 func (u *ui) start() {
 	u.background(func(ctx context.Context) {
-		st := u.states.load()
+		st := u.states.Load()
 		fyne.Do(func() {
 			u.state = st
 			u.reloadKeys(st.SelectedKey)
@@ -286,7 +285,7 @@ func (u *ui) saveState() {
 	u.background(func(context.Context) {
 		// Losing the state costs only a default on the next run: not worth
 		// a dialog.
-		_ = u.states.save(st)
+		_ = u.states.Save(st)
 	})
 }
 

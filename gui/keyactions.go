@@ -160,7 +160,7 @@ func (u *ui) onRemoveConfirmed(k storage.Key) {
 		if err == nil || errors.Is(err, storage.ErrCleanupPending) {
 			u.clients.forget(k.ID)
 			// The cached lists describe the account: they go with the key.
-			_ = u.cache.remove(k.ID)
+			_ = u.cache.Remove(k.ID)
 		}
 		fyne.Do(func() {
 			switch {

@@ -223,7 +223,7 @@ func (v *keyView) load(tabs []resourcePane, fromCache bool) {
 	}
 	v.u.background(func(context.Context) {
 		if fromCache {
-			cl := v.u.cache.load(id)
+			cl := v.u.cache.Load(id)
 			fyne.Do(func() {
 				if v.gen == gen {
 					for _, t := range tabs {
