@@ -9,9 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
-	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -20,35 +18,58 @@ import (
 	"github.com/asckeys/asckeys/storage"
 )
 
-// openAddDialog queues an Add New dialog filled with p (empty for the Add
-// New buttons).
+// onAddNew opens an empty Add New dialog (the Add New buttons, Ctrl+N).
+func (u *ui) onAddNew() { u.openAddDialog(addPrefill{}) }
+
+// openAddDialog queues an Add New dialog filled with p.
 func (u *ui) openAddDialog(p addPrefill) {
-	u.queue.add(func(done func()) { u.showAddDialog(p, done) })
+	u.dialogs.queue.add(func(done func()) { u.showAddDialog(p, done) })
 }
 
 // showAddDialog opens the Add New dialog filled with p, calling done once it
 // has closed.
 func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
-	d := &addDialog{u: u, touched: map[storage.Field]bool{}, asyncErr: map[storage.Field]string{}}
-	d.ctx, d.cancelCtx = context.WithCancel(u.ctx)
-	d.buildUI()
-	d.m.onClosed(func() {
-		d.cancelCtx()
+	d := &addDialog{
+		dialogs:   u.dialogs,
+		work:      u.work,
+		vault:     u.vault,
+		keys:      u.keys,
+		newClient: u.opts.client,
+		hint:      u.opts.Hint,
+		firstDir:  u.opts.firstDownloadDir(),
+		onAdded:   u.onKeyAdded,
+	}
+	u.add = d
+	d.open(p, func() {
 		u.add = nil
 		done()
 	})
-	u.add = d
-	d.applyPrefill(p)
-	d.m.show()
-	d.focusFirst()
 	return d
+}
+
+// onKeyAdded shows the key Add New linked, with what linking found out;
+// client, if Add New verified the key with it, is kept for its token.
+func (u *ui) onKeyAdded(k storage.Key, client *core.Client, summary string) {
+	u.clients.put(k.ID, client)
+	u.view.showOnOpen(notice{keyID: k.ID, tone: toneSuccess, text: summary})
+	u.reloadKeys(k.ID)
 }
 
 // addDialog is the Add New dialog: the key file, its name, Key ID, kind and
 // Issuer ID, checked as they are typed, then verified with Apple and saved.
 // The private key itself is never shown.
 type addDialog struct {
-	u *ui
+	dialogs   *dialogs
+	work      *worker
+	vault     *storage.Vault
+	keys      []storage.Key // the keys linked when the dialog opened
+	newClient func(core.Credentials) *core.Client
+	hint      string // Options.Hint, shown under the form
+	firstDir  string // where the file chooser starts
+	// onAdded reports the key linked, the client that verified it (nil
+	// when saved without verifying) and what to tell the user.
+	onAdded func(k storage.Key, client *core.Client, summary string)
+
 	m *modal
 
 	// ctx ends when the dialog closes; stop cancels the verification in
@@ -80,9 +101,7 @@ type addDialog struct {
 	cancel    *dialogButton
 	saveOnly  *dialogButton
 	verify    *dialogButton
-	fileOpen  *dialog.FileDialog
-	// chooserKeys sends Escape to the file chooser while it is open.
-	chooserKeys *keyHandler
+	file      *chooser[fyne.URIReadCloser]
 
 	touched  map[storage.Field]bool
 	asyncErr map[storage.Field]string // what vault.Check said, by field
@@ -109,6 +128,21 @@ func kindFromLabel(label string) core.KeyKind {
 }
 
 const issuerPlaceholder = "57246542-96fe-1a63-e053-0824d011072a"
+
+// open builds the dialog, fills it with p and shows it; onClosed runs once
+// it has closed, however it closed.
+func (d *addDialog) open(p addPrefill, onClosed func()) {
+	d.touched, d.asyncErr = map[storage.Field]bool{}, map[storage.Field]string{}
+	d.ctx, d.cancelCtx = context.WithCancel(d.work.ctx)
+	d.buildUI()
+	d.m.onClosed(func() {
+		d.cancelCtx()
+		onClosed()
+	})
+	d.applyPrefill(p)
+	d.m.show()
+	d.focusFirst()
+}
 
 func (d *addDialog) buildUI() {
 	d.fileLabel = widget.NewLabel("No file chosen")
@@ -175,16 +209,19 @@ func (d *addDialog) buildUI() {
 	intro.Wrapping = fyne.TextWrapWord
 	status := container.NewBorder(nil, nil, d.activity, nil, d.result.Label)
 	content := container.NewVBox(intro, form, status)
-	if d.u.opts.Hint != "" {
-		hint := widget.NewLabel(d.u.opts.Hint)
+	if d.hint != "" {
+		hint := widget.NewLabel(d.hint)
 		hint.Wrapping = fyne.TextWrapWord
 		hint.SizeName = theme.SizeNameCaptionText
 		content.Add(hint)
 	}
-	d.m = d.u.newModal("Add New API Key", 600, content,
+	d.m = d.dialogs.newModal("Add New API Key", 600, content,
 		[]fyne.CanvasObject{d.cancel, d.saveOnly, d.verify}, d.onCancel, d.onVerifyAndSave)
 	d.kind.choose(core.KindTeam.Label(), false)
 	d.onKindChanged()
+	d.file = newFileChooser(d.dialogs, "Choose the Key File (.p8, or fastlane .json)", []string{".p8", ".json"},
+		func(err error) { d.showFileError("", fmt.Errorf("the file could not be opened: %w", err)) },
+		d.onFileChosen)
 }
 
 // applyPrefill fills the dialog from a key file's contents.
@@ -230,9 +267,9 @@ func (d *addDialog) showFileError(name string, err error) {
 // without a file, else the first field with a problem, else the name (its
 // default selected, ready to be typed over).
 func (d *addDialog) focusFirst() {
-	c := d.u.win.Canvas()
+	c := d.dialogs
 	if d.data == nil {
-		c.Focus(d.choose)
+		c.focus(d.choose)
 		return
 	}
 	for _, f := range []struct {
@@ -240,11 +277,11 @@ func (d *addDialog) focusFirst() {
 		msg message
 	}{{d.keyID, d.keyIDMsg}, {d.issuer, d.issuerMsg}} {
 		if f.msg.Importance == widget.DangerImportance && !f.e.Disabled() {
-			c.Focus(f.e)
+			c.focus(f.e)
 			return
 		}
 	}
-	c.Focus(d.name)
+	c.focus(d.name)
 	d.name.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
@@ -314,7 +351,7 @@ func (d *addDialog) check() fieldChecks {
 		c.warns[storage.FieldKeyID] = sentence(warning)
 	}
 	if err == nil {
-		if k, ok := linkedKey(d.u.keys, func(k storage.Key) bool { return strings.EqualFold(k.KeyID, nk.KeyID) }); ok {
+		if k, ok := linkedKey(d.keys, func(k storage.Key) bool { return strings.EqualFold(k.KeyID, nk.KeyID) }); ok {
 			c.errs[storage.FieldKeyID] = fmt.Sprintf("Key ID %s is already linked as %q.", k.KeyID, k.Name)
 		}
 	}
@@ -327,7 +364,7 @@ func (d *addDialog) check() fieldChecks {
 		// (Without either, the Key ID's message says what to do.)
 		c.errs[storage.FieldName] = errText(err)
 	case err == nil:
-		if k, ok := nameTaken(d.u.keys, checked, ""); ok {
+		if k, ok := nameTaken(d.keys, checked, ""); ok {
 			c.errs[storage.FieldName] = fmt.Sprintf("Another key is already called %q (Key ID %s): choose another name.", k.Name, k.KeyID)
 		}
 	}
@@ -345,12 +382,12 @@ func (d *addDialog) onChanged() {
 	c := d.check()
 	d.showChecks(c)
 	d.checkGen++
-	if !c.ok() || d.u.vault == nil {
+	if !c.ok() || d.vault == nil {
 		return
 	}
 	gen, nk := d.checkGen, d.newKey()
-	d.u.background(func(context.Context) {
-		_, err := d.u.vault.Check(d.ctx, nk)
+	d.work.background(func(context.Context) {
+		_, err := d.vault.Check(d.ctx, nk)
 		fyne.Do(func() {
 			if gen != d.checkGen {
 				return // the form changed since
@@ -407,49 +444,23 @@ func (d *addDialog) onChooseFile() {
 	if d.busy {
 		return
 	}
-	start := d.u.opts.firstDownloadDir()
-	d.u.background(func(context.Context) {
+	start := d.firstDir
+	d.work.background(func(context.Context) {
 		at := folderLister(start) // reads the disk
 		fyne.Do(func() {
 			if d.ctx.Err() == nil {
-				d.showChooser(at)
+				d.file.show(at)
 			}
 		})
 	})
 }
 
-// showChooser shows the file chooser at start (nil: Fyne's default).
-func (d *addDialog) showChooser(start fyne.ListableURI) {
-	if d.fileOpen == nil {
-		d.fileOpen = dialog.NewFileOpen(d.onFileChosen, d.u.win)
-		d.fileOpen.SetFilter(fstorage.NewExtensionFileFilter([]string{".p8", ".json"}))
-		d.fileOpen.SetTitleText("Choose the Key File (.p8, or fastlane .json)")
-		// While the chooser is up, Escape cancels it rather than this
-		// dialog.
-		d.chooserKeys = &keyHandler{escape: d.fileOpen.Dismiss}
-		d.fileOpen.SetOnClosed(func() { d.u.keyboard.pop(d.chooserKeys) })
-		if start != nil {
-			d.fileOpen.SetLocation(start)
-		}
-	}
-	d.fileOpen.Resize(d.u.win.Canvas().Size())
-	d.u.keyboard.push(d.chooserKeys)
-	d.fileOpen.Show()
-}
-
-// onFileChosen is the file chooser's answer: an error, nothing (cancelled),
-// or a file, which is read in the background.
-func (d *addDialog) onFileChosen(r fyne.URIReadCloser, err error) {
-	switch {
-	case err != nil:
-		d.showFileError("", fmt.Errorf("the file could not be opened: %w", err))
-		return
-	case r == nil:
-		return // cancelled: keep what was there
-	}
+// onFileChosen reads the file chosen, in the background, and fills the
+// dialog from it.
+func (d *addDialog) onFileChosen(r fyne.URIReadCloser) {
 	name := r.URI().Name()
 	d.fileLabel.SetText(name + " (reading…)")
-	d.u.background(func(context.Context) {
+	d.work.background(func(context.Context) {
 		defer r.Close()
 		p, err := readKeyFile(name, r)
 		fyne.Do(func() {
@@ -500,7 +511,7 @@ func (d *addDialog) submit(verify bool) {
 		d.focusFirst()
 		return
 	}
-	if d.u.vault == nil {
+	if d.vault == nil {
 		d.result.set(toneError, "No key vault is open, so the key cannot be saved.")
 		return
 	}
@@ -508,8 +519,8 @@ func (d *addDialog) submit(verify bool) {
 	d.stop = stop
 	d.setBusy(true, verify)
 	nk := d.newKey()
-	d.u.background(func(context.Context) {
-		out := d.u.addKey(ctx, nk, verify)
+	d.work.background(func(context.Context) {
+		out := d.link(ctx, nk, verify)
 		fyne.Do(func() {
 			stop()
 			d.finish(out)
@@ -564,9 +575,8 @@ func (d *addDialog) finish(out addOutcome) {
 	case out.err != nil:
 		d.result.set(toneError, errText(out.err))
 	default:
-		d.u.pending = &notice{keyID: out.key.ID, tone: toneSuccess, text: out.summary()}
 		d.m.hide()
-		d.u.reloadKeys(out.key.ID)
+		d.onAdded(out.key, out.client, out.summary())
 	}
 }
 
@@ -574,6 +584,7 @@ func (d *addDialog) finish(out addOutcome) {
 type addOutcome struct {
 	key      storage.Key
 	verified *core.VerifyResult
+	client   *core.Client // the client that verified the key
 	warnings []string
 	// verifyErr is Apple's refusal, or why Apple could not be asked; the
 	// key was not saved. err is any other failure.
@@ -596,23 +607,20 @@ func (o addOutcome) summary() string {
 	return b.String()
 }
 
-// addKey links nk, first checking it with Apple when verify is set. It runs
+// link links nk, first checking it with Apple when verify is set. It runs
 // off the UI goroutine: it reads the key list, talks to Apple and writes to
 // the keychain.
-func (u *ui) addKey(ctx context.Context, nk storage.NewKey, verify bool) addOutcome {
-	if _, err := u.vault.Check(ctx, nk); err != nil {
+func (d *addDialog) link(ctx context.Context, nk storage.NewKey, verify bool) addOutcome {
+	if _, err := d.vault.Check(ctx, nk); err != nil {
 		return addOutcome{err: err}
 	}
-	var (
-		out    addOutcome
-		client *core.Client
-	)
+	var out addOutcome
 	if verify {
 		k, err := keyfile.Parse(nk.Data)
 		if err != nil {
 			return addOutcome{err: &storage.ValidationError{Field: storage.FieldFile, Err: err}}
 		}
-		client = u.opts.client(core.Credentials{KeyID: nk.KeyID, IssuerID: nk.IssuerID, Kind: nk.Kind, PrivateKey: k.PrivateKey})
+		client := d.newClient(core.Credentials{KeyID: nk.KeyID, IssuerID: nk.IssuerID, Kind: nk.Kind, PrivateKey: k.PrivateKey})
 		vctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 		res, _, err := client.Verify(vctx)
 		cancel()
@@ -622,20 +630,19 @@ func (u *ui) addKey(ctx context.Context, nk storage.NewKey, verify bool) addOutc
 		if err != nil {
 			return addOutcome{verifyErr: err}
 		}
-		out.verified = &res
+		out.verified, out.client = &res, client
 	}
 	// Saving is not cancellable: the keychain may be showing an unlock
 	// prompt, and stopping halfway helps nobody.
-	kctx, cancel := storage.WithInteractiveTimeout(u.ctx)
+	kctx, cancel := storage.WithInteractiveTimeout(d.work.ctx)
 	defer cancel()
-	key, warnings, err := u.vault.Add(kctx, nk)
+	key, warnings, err := d.vault.Add(kctx, nk)
 	if err != nil {
 		return addOutcome{err: err}
 	}
 	out.key, out.warnings = key, warnings
 	if out.verified != nil {
-		_ = u.vault.RecordVerification(kctx, key.ID, time.Now(), "")
-		u.clients.put(key.ID, client)
+		_ = d.vault.RecordVerification(kctx, key.ID, time.Now(), "")
 	}
 	return out
 }

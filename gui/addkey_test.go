@@ -32,15 +32,15 @@ func (h *harness) openAddDialog() *addDialog {
 func (h *harness) chooseFile(d *addDialog, path string) {
 	h.t.Helper()
 	h.do(func() { test.Tap(d.choose) })
-	h.waitFor("the file chooser over the dialog", func() bool { return d.fileOpen != nil && len(h.win.Canvas().Overlays().List()) == 2 })
+	h.waitFor("the file chooser over the dialog", func() bool { return len(h.win.Canvas().Overlays().List()) == 2 })
 	r, err := fstorage.Reader(fstorage.NewFileURI(path))
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.do(func() {
 		// As the chooser does: it hides, then calls back.
-		d.fileOpen.Hide()
-		d.onFileChosen(r, nil)
+		d.file.fd.Hide()
+		d.file.answer(r, nil)
 	})
 }
 
@@ -205,7 +205,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 				if err != nil {
 					h.t.Fatal(err)
 				}
-				d.onFileChosen(r, nil)
+				d.file.answer(r, nil)
 				retype(d.keyID, "NEWKEY1234")
 			},
 			field: func(d *addDialog) message { return d.fileMsg },
@@ -219,7 +219,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 				if err != nil {
 					h.t.Fatal(err)
 				}
-				d.onFileChosen(r, nil)
+				d.file.answer(r, nil)
 			},
 			field: func(d *addDialog) message { return d.fileMsg },
 			tone:  widget.DangerImportance,

@@ -109,7 +109,7 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 	if len(uris) == 0 {
 		return
 	}
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		type result struct {
 			prefill addPrefill
 			err     error
@@ -122,8 +122,8 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 			results[i].prefill, results[i].err = readKeyURI(uri)
 		}
 		fyne.Do(func() {
-			if u.org.addNew.Disabled() {
-				u.showMessage("Cannot Add Keys Now", "The list of linked keys cannot be read, so no key can be added: restore its backup first.", theme.ErrorIcon())
+			if u.org.blocked() {
+				u.dialogs.showMessage("Cannot Add Keys Now", "The list of linked keys cannot be read, so no key can be added: restore its backup first.", theme.ErrorIcon())
 				return
 			}
 			var bad []string
@@ -138,12 +138,12 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 					title = "Not API Keys"
 				}
 				text := strings.Join(bad, "\n\n") + "\n\nDrop the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file."
-				u.queue.add(func(done func()) { u.showMessageThen(title, text, theme.ErrorIcon(), done) })
+				u.dialogs.queue.add(func(done func()) { u.dialogs.showMessageThen(title, text, theme.ErrorIcon(), done) })
 			}
 			for _, r := range results {
 				if r.err == nil {
 					p := r.prefill
-					u.queue.add(func(done func()) { u.showAddDialog(p, done) })
+					u.dialogs.queue.add(func(done func()) { u.showAddDialog(p, done) })
 				}
 			}
 		})

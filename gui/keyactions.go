@@ -40,7 +40,12 @@ func nameTaken(keys []storage.Key, name, exceptID string) (storage.Key, bool) {
 
 // renameDialog asks for a key's new name, checking it as it is typed.
 type renameDialog struct {
-	u    *ui
+	dialogs   *dialogs
+	work      *worker
+	vault     *storage.Vault
+	keys      []storage.Key // the keys linked, whose names are taken
+	onRenamed func(id string)
+
 	key  storage.Key
 	m    *modal
 	name *dialogEntry
@@ -51,10 +56,10 @@ type renameDialog struct {
 
 // renameKey opens the rename dialog for k.
 func (u *ui) renameKey(k storage.Key) {
-	d := &renameDialog{u: u, key: k}
+	d := &renameDialog{dialogs: u.dialogs, work: u.work, vault: u.vault, keys: u.keys, onRenamed: u.reloadKeys, key: k}
 	d.buildUI()
 	d.m.show()
-	u.win.Canvas().Focus(d.name)
+	d.dialogs.focus(d.name)
 	d.name.TypedShortcut(&fyne.ShortcutSelectAll{}) // ready to be typed over
 }
 
@@ -71,7 +76,7 @@ func (d *renameDialog) buildUI() {
 		widget.NewLabel(fmt.Sprintf("A new name for the key with Key ID %s:", d.key.KeyID)),
 		d.name, d.msg.Label,
 	)
-	d.m = d.u.newModal("Rename Key", 420, form, []fyne.CanvasObject{cancel, d.save}, d.onCancel, d.onSave)
+	d.m = d.dialogs.newModal("Rename Key", 420, form, []fyne.CanvasObject{cancel, d.save}, d.onCancel, d.onSave)
 	d.name.onEscape = d.onCancel
 }
 
@@ -80,7 +85,7 @@ func (d *renameDialog) buildUI() {
 func (d *renameDialog) validate() bool {
 	name, err := keyfile.CheckName(d.name.Text)
 	if err == nil {
-		if k, ok := nameTaken(d.u.keys, name, d.key.ID); ok {
+		if k, ok := nameTaken(d.keys, name, d.key.ID); ok {
 			err = fmt.Errorf("another key is already called %q (Key ID %s): choose another name", k.Name, k.KeyID)
 		}
 	}
@@ -111,8 +116,8 @@ func (d *renameDialog) onSave() {
 	d.busy = true
 	d.save.Disable()
 	id := d.key.ID
-	d.u.background(func(ctx context.Context) {
-		err := d.u.vault.Rename(ctx, id, name)
+	d.work.background(func(ctx context.Context) {
+		err := d.vault.Rename(ctx, id, name)
 		fyne.Do(func() {
 			d.busy = false
 			if err != nil {
@@ -121,7 +126,7 @@ func (d *renameDialog) onSave() {
 				return
 			}
 			d.m.hide()
-			d.u.reloadKeys(id)
+			d.onRenamed(id)
 		})
 	})
 }
@@ -147,13 +152,13 @@ func (u *ui) removeKey(k storage.Key) {
 	remove.Importance = widget.DangerImportance
 	// Enter does not remove: a destructive default would be one keystroke
 	// from losing a key.
-	m = u.newModal("Remove Key", 480, content, []fyne.CanvasObject{cancel, remove}, func() { m.hide() }, nil)
+	m = u.dialogs.newModal("Remove Key", 480, content, []fyne.CanvasObject{cancel, remove}, func() { m.hide() }, nil)
 	m.show()
-	u.win.Canvas().Focus(cancel)
+	u.dialogs.focus(cancel)
 }
 
 func (u *ui) onRemoveConfirmed(k storage.Key) {
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		kctx, cancel := storage.WithInteractiveTimeout(ctx)
 		defer cancel()
 		err := u.vault.Remove(kctx, k.ID)
@@ -165,9 +170,9 @@ func (u *ui) onRemoveConfirmed(k storage.Key) {
 		fyne.Do(func() {
 			switch {
 			case errors.Is(err, storage.ErrCleanupPending):
-				u.showMessage("Key Removed", errText(err), theme.WarningIcon())
+				u.dialogs.showMessage("Key Removed", errText(err), theme.WarningIcon())
 			case err != nil:
-				u.showMessage("Could Not Remove the Key", errText(err), theme.ErrorIcon())
+				u.dialogs.showMessage("Could Not Remove the Key", errText(err), theme.ErrorIcon())
 			}
 			if u.selected == k.ID {
 				u.selected = ""
@@ -183,13 +188,13 @@ func (u *ui) verifyKey(k storage.Key) {
 	if u.selected == k.ID {
 		u.view.setNotice(toneNote, "Checking the key with Apple…", true)
 	}
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		text, t, recorded := u.verify(ctx, k)
 		fyne.Do(func() {
 			switch {
 			case u.selected != k.ID:
 				if t == toneError {
-					u.showMessage("Key Check Failed", text, theme.ErrorIcon())
+					u.dialogs.showMessage("Key Check Failed", text, theme.ErrorIcon())
 				}
 			case t == toneError && recorded:
 				// Apple's refusal is now the key's state, which the header
@@ -207,7 +212,7 @@ func (u *ui) verifyKey(k storage.Key) {
 // verify runs a linked key's check off the UI goroutine and returns what
 // to tell the user, and whether the outcome was recorded in the vault.
 func (u *ui) verify(ctx context.Context, k storage.Key) (text string, t tone, recorded bool) {
-	client, err := u.clients.get(ctx, u.vault, k.ID)
+	client, err := u.clients.get(ctx, k.ID)
 	if err != nil {
 		return errText(err), toneError, false
 	}

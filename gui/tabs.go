@@ -127,7 +127,7 @@ func (t *resourceTab[T]) buildUI() {
 		widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), t.onRetry), t.problemLine)
 	t.problemBar.Hide()
 
-	t.individual = newIndividualPane(t.v.u)
+	t.individual = newIndividualPane(t.v.onAddNew)
 
 	t.status = &widget.Label{SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
 	t.statusBar = widget.NewProgressBar()
@@ -227,8 +227,7 @@ func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
 }
 
 func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, client *core.Client) {
-	u := t.v.u
-	u.background(func(context.Context) {
+	t.v.work.background(func(context.Context) {
 		rows, err := t.spec.list(ctx, client, core.ListOptions{OnPage: func(done, total int) {
 			fyne.Do(func() {
 				if t.v.current(gen) {
@@ -239,7 +238,7 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 		now := time.Now()
 		if err == nil {
 			// A cache that cannot be written costs only speed next time.
-			_ = u.cache.Update(keyID, func(cl *storage.CachedLists) {
+			_ = t.v.cache.Update(keyID, func(cl *storage.CachedLists) {
 				*t.spec.cached(cl) = &storage.CachedList[T]{FetchedAt: now, Items: rows}
 			})
 		}
@@ -314,7 +313,7 @@ func (t *resourceTab[T]) onSelectionChanged(selected []T) {
 }
 
 func (t *resourceTab[T]) onDownloadRow(row T) {
-	t.v.u.startDownload([]core.DownloadItem{t.spec.download(row)})
+	t.v.download([]core.DownloadItem{t.spec.download(row)})
 }
 
 func (t *resourceTab[T]) onDownloadSelected() {
@@ -323,5 +322,5 @@ func (t *resourceTab[T]) onDownloadSelected() {
 	for i, r := range rows {
 		items[i] = t.spec.download(r)
 	}
-	t.v.u.startDownload(items)
+	t.v.download(items)
 }
