@@ -283,3 +283,72 @@ func TestRemoveFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenDeletesTheSecretOfAnInterruptedAdd: a process killed after storing
+// a new key's private key and before listing the key leaves the secret in
+// the keychain under an id nothing lists (go-keyring cannot list entries to
+// find it). The add recorded the id first, so the next Open deletes it.
+func TestOpenDeletesTheSecretOfAnInterruptedAdd(t *testing.T) {
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	a, ka := mustAdd(t, v, "A", "AAAAA11111")
+	crashAt(v, "add:secret-stored")
+	nk, _ := newKey(t, "C", "CCCCC33333")
+	if _, _, err := v.Add(context.Background(), nk); !errors.Is(err, errCrashed) {
+		t.Fatalf("Add = %v, want the simulated crash", err)
+	}
+	var orphan string
+	for _, account := range kc.Accounts() {
+		if account != a.ID {
+			orphan = account
+		}
+	}
+	if orphan == "" {
+		t.Fatal("the crash came before the secret was stored: the test proves nothing")
+	}
+	if keys := list(t, v); len(keys) != 1 {
+		t.Fatalf("the interrupted key is listed: %v", keys)
+	}
+	v = reopen(t, v.Dir(), kc)
+	if _, ok := kc.Secret(orphan); ok {
+		t.Error("the next Open left the interrupted add's private key in the keychain")
+	}
+	if doc := readDoc(t, v); len(doc.PendingDeletes) != 0 {
+		t.Errorf("records left after Open: %v", doc.PendingDeletes)
+	}
+	assertConsistent(t, v.Dir(), kc, ka)
+}
+
+// TestOpenRemovesStaleTempFiles: a kill mid-write leaves the temporary file
+// of the atomic write beside keys.json; Open deletes such files, but only
+// under the lock, since another process's write in progress has one too.
+func TestOpenRemovesStaleTempFiles(t *testing.T) {
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	_, ka := mustAdd(t, v, "A", "AAAAA11111")
+	stale := []string{".keys.json8437264", ".keys.json.bak17", ".keys.json-123456", ".keys.json.replaced-20250304T050607Z99"}
+	kept := []string{"keys.json.notes", ".keys.jsonx", "AuthKey_AAAAA11111.p8", ".keys.json.lock"}
+	for _, name := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(filepath.Join(v.Dir(), name), []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := holdLock(t, v)
+	reopen(t, v.Dir(), kc)
+	if got := vaultTemps(t, v.Dir()); len(got) != len(stale)+2 { // plus .keys.jsonx and .keys.json.lock
+		t.Errorf("with the lock held by another process, Open deleted files: %v left", got)
+	}
+	release()
+	reopen(t, v.Dir(), kc)
+	for _, name := range stale {
+		if _, err := os.Stat(filepath.Join(v.Dir(), name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived Open: %v", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Stat(filepath.Join(v.Dir(), name)); err != nil {
+			t.Errorf("%s, not a temporary file, is gone: %v", name, err)
+		}
+	}
+	assertConsistent(t, v.Dir(), kc, ka)
+}

@@ -174,17 +174,24 @@ func Open(opts Options) (*Vault, error) {
 
 // tidy finishes, under the lock, what a killed process left behind: the
 // temporary files of interrupted writes, and private keys in the keychain
-// that no key lists (CleanUp). What fails now is tried again next time.
+// that no key lists (CleanUp). When another process holds the lock, or
+// something fails, it is left for the next Open: starting must not wait
+// for another window's unlock prompt.
 func (v *Vault) tidy() {
-	ctx, cancel := WithBackgroundTimeout(context.Background())
-	defer cancel()
-	unlock, err := v.acquire(ctx)
-	if err != nil {
+	select {
+	case v.sem <- struct{}{}:
+	default:
 		return
 	}
-	defer unlock()
+	defer func() { <-v.sem }()
+	if ok, err := v.lock.TryLock(); !ok || err != nil {
+		return
+	}
+	defer func() { _ = v.lock.Unlock() }()
 	removeStaleTemps(v.dir)
 	if doc, raw, err := v.load(); err == nil && len(doc.PendingDeletes) > 0 {
+		ctx, cancel := WithBackgroundTimeout(context.Background())
+		defer cancel()
 		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw})
 	}
 }
