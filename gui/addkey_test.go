@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -196,7 +198,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 			edit:  func(h *harness, d *addDialog, _ sandbox.TestKey) { retype(d.name, "example CORP") },
 			field: func(d *addDialog) message { return d.nameMsg },
 			tone:  widget.DangerImportance,
-			want:  `Another key is already called "Example Corp" (Key ID`,
+			want:  `The name "Example Corp" is already used by the key with Key ID`,
 		},
 		{
 			name: "the private key of a linked key, under another Key ID",
@@ -369,15 +371,24 @@ func TestDroppingAFileThatIsNotAKeySaysSoAndAddsNothing(t *testing.T) {
 	}
 }
 
-func TestParseKeyFileRecognisesKeysAndRefusesTheRest(t *testing.T) {
+func TestReadKeyFilePrefillsTheDialogAndNamesFilesThatHoldNoKey(t *testing.T) {
 	tk := sandbox.NewTestKey(core.KindTeam, sandbox.RoleAdmin)
-	p, err := parseKeyFile("/Downloads/AuthKey_"+tk.KeyID+" (1).p8", tk.PEM)
-	if err != nil || p.keyID != tk.KeyID || p.fastlane {
+	dir := t.TempDir()
+	p8 := filepath.Join(dir, "AuthKey_"+tk.KeyID+" (1).p8")
+	js := filepath.Join(dir, "key.json")
+	if err := os.WriteFile(p8, tk.PEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(js, []byte(`{"key_id": "ABC"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := readKeyFile(p8)
+	if err != nil || p.keyID != tk.KeyID || p.name != tk.KeyID || p.fastlane || p.fileName != filepath.Base(p8) {
 		t.Errorf("a browser copy of a .p8 gave %+v, %v", p, err)
 	}
-	_, err = parseKeyFile("key.json", []byte(`{"key_id": "ABC"}`))
+	_, err = readKeyFile(js)
 	var nk *notAKeyError
-	if !errors.As(err, &nk) || !errors.Is(err, keyfile.ErrFastlaneField) {
+	if !errors.As(err, &nk) || !errors.Is(err, keyfile.ErrFastlaneField) || nk.name != "key.json" {
 		t.Errorf("a fastlane file without a key gave %v", err)
 	}
 }

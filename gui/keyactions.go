@@ -21,21 +21,16 @@ import (
 // a person is waiting for the answer.
 const verifyTimeout = 45 * time.Second
 
-// linkedKey finds the linked key that match reports, if any. The window's
-// list answers at once as the user types; the vault checks again on save.
-func linkedKey(keys []storage.Key, match func(storage.Key) bool) (storage.Key, bool) {
+// nameTaken finds the key other than the one with vault id exceptID that is
+// called name, ignoring case, as the vault compares names. The window's list
+// answers at once as the user types; the vault checks again on rename.
+func nameTaken(keys []storage.Key, name, exceptID string) (storage.Key, bool) {
 	for _, k := range keys {
-		if match(k) {
+		if k.ID != exceptID && strings.EqualFold(k.Name, name) {
 			return k, true
 		}
 	}
 	return storage.Key{}, false
-}
-
-// nameTaken finds the key other than the one with vault id exceptID that is
-// called name, ignoring case, as the vault compares names.
-func nameTaken(keys []storage.Key, name, exceptID string) (storage.Key, bool) {
-	return linkedKey(keys, func(k storage.Key) bool { return k.ID != exceptID && strings.EqualFold(k.Name, name) })
 }
 
 // renameDialog asks for a key's new name, checking it as it is typed.
@@ -223,29 +218,13 @@ func (u *ui) verify(ctx context.Context, k storage.Key) (text string, t tone, re
 		return "", toneNone, false
 	}
 	u.view.rateLimitFrom(k.ID, client)
-	// Record only what Apple said: a network failure says nothing about
-	// the key.
-	if err == nil || isAppleAnswer(err) {
-		recorded = u.vault.RecordVerification(ctx, k.ID, time.Now(), errMessage(err)) == nil
-	}
+	// The vault records only what Apple said: a network failure says
+	// nothing about the key. Failing to record costs only the state shown.
+	recorded, _ = u.vault.RecordCheck(ctx, k.ID, time.Now(), err)
 	if err != nil {
 		return verifyFailure(err), toneError, recorded
 	}
 	return verifySuccess(k.Kind, res), toneSuccess, recorded
-}
-
-// isAppleAnswer reports whether err is App Store Connect's own answer, as
-// opposed to a network failure that never reached it.
-func isAppleAnswer(err error) bool {
-	var apiErr *core.APIError
-	return errors.As(err, &apiErr)
-}
-
-func errMessage(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // verifySuccess says in words what a successful check found.
