@@ -95,7 +95,7 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 	if err != nil {
 		return fail(fmt.Errorf("linking the demo key: %w", err))
 	}
-	_ = vault.RecordVerification(ctx, k.ID, time.Now(), "")
+	_, _ = vault.RecordCheck(ctx, k.ID, time.Now(), nil)
 
 	second := d.srv.NewKey(core.KindTeam, sandbox.RoleDeveloper)
 	p8 := filepath.Join(dir, "AuthKey_"+second.KeyID+".p8")

@@ -19,8 +19,15 @@ import (
 var errDiskFull = errors.New("no space left on device (simulated)")
 
 // testFaults is the faults hook of the tests: per vault, a replacement for
-// its file writes and a step at which its operations die.
-type testFaults struct{ writes, crashes sync.Map } // *Vault → func
+// its file writes and a step at which its operations die; per path, a look
+// at each step of its atomic writes.
+type testFaults struct{ writes, crashes, steps sync.Map } // *Vault or path → func
+
+func (f *testFaults) atomicStep(path, step string) {
+	if s, ok := f.steps.Load(path); ok {
+		s.(func(string))(step)
+	}
+}
 
 func (f *testFaults) writeFile(v *Vault, path string, data []byte) error {
 	if w, ok := f.writes.Load(v); ok {
@@ -351,4 +358,105 @@ func TestOpenRemovesStaleTempFiles(t *testing.T) {
 		}
 	}
 	assertConsistent(t, v.Dir(), kc, ka)
+}
+
+// TestInterruptedWriteLeavesOldOrNew stops a save of keys.json (its backup
+// first, then the file) at every step of each atomic write and at every byte
+// of each temporary file, as a kill there would leave the folder: keys.json
+// is always the old or the new version in full, never a mix, and the next
+// Open lists exactly that version and deletes the temporary file.
+func TestInterruptedWriteLeavesOldOrNew(t *testing.T) {
+	ctx := context.Background()
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	a, _ := mustAdd(t, v, "A", "AAAAA11111")
+	mustAdd(t, v, "B", "BBBBB22222") // so that keys.json.bak exists, and is replaced too
+	oldRaw, err := os.ReadFile(v.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type snapshot struct {
+		step  string
+		files map[string][]byte
+	}
+	var snaps []snapshot
+	look := func(path string) func(string) {
+		return func(step string) {
+			files := map[string][]byte{}
+			entries, _ := os.ReadDir(v.Dir())
+			for _, e := range entries {
+				if data, err := os.ReadFile(filepath.Join(v.Dir(), e.Name())); err == nil {
+					files[e.Name()] = data
+				}
+			}
+			snaps = append(snaps, snapshot{filepath.Base(path) + " " + step, files})
+		}
+	}
+	for _, p := range []string{v.Path(), v.backup} {
+		vaultFaults.steps.Store(p, look(p))
+		defer vaultFaults.steps.Delete(p)
+	}
+	if err := v.Rename(ctx, a.ID, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	newRaw, _ := os.ReadFile(v.Path())
+	if len(snaps) != 6 {
+		t.Fatalf("saw %d steps, want 3 for each of two writes", len(snaps))
+	}
+
+	stops := 0
+	for _, snap := range snaps {
+		var temps []string
+		for name := range snap.files {
+			if staleTempRE.MatchString(name) {
+				temps = append(temps, name)
+			}
+		}
+		// A kill while a temporary file is being written leaves any prefix
+		// of it; once written, all of it.
+		cut := []int{-1} // no temporary file: nothing to cut
+		if len(temps) == 1 {
+			cut = nil
+			for n := 0; n <= len(snap.files[temps[0]]); n++ {
+				cut = append(cut, n)
+			}
+		} else if len(temps) > 1 {
+			t.Fatalf("%s: several temporary files %v", snap.step, temps)
+		}
+		for _, n := range cut {
+			stops++
+			dir := filepath.Join(t.TempDir(), "asckeys")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range snap.files {
+				if n >= 0 && name == temps[0] {
+					data = data[:n]
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raw := snap.files[FileName]
+			want := "A"
+			switch {
+			case bytes.Equal(raw, newRaw):
+				want = "Renamed"
+			case !bytes.Equal(raw, oldRaw):
+				t.Fatalf("%s: keys.json is neither the old nor the new version:\n%s", snap.step, raw)
+			}
+			if _, err := decode(snap.files[BackupName]); err != nil {
+				t.Fatalf("%s: the backup does not parse: %v", snap.step, err)
+			}
+			w := reopen(t, dir, kc)
+			got, err := w.Get(ctx, a.ID)
+			if err != nil || got.Name != want {
+				t.Fatalf("%s, temporary file cut at %d: the key is %q (%v), want %q", snap.step, n, got.Name, err, want)
+			}
+			if left := vaultTemps(t, dir); len(left) != 0 {
+				t.Fatalf("%s: Open left %v", snap.step, left)
+			}
+		}
+	}
+	t.Logf("%d interruptions checked", stops)
 }

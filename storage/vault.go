@@ -104,10 +104,19 @@ type Vault struct {
 
 // faults is nil in production. The tests (fault_test.go) set it once, before
 // any test runs, to make a vault's file writes fail or its operations end at
-// a step as if the process had died there.
+// a step as if the process had died there, and to look at the folder at each
+// step of an atomic write.
 var faults interface {
 	writeFile(v *Vault, path string, data []byte) error
 	crash(v *Vault, step string) bool
+	atomicStep(path, step string)
+}
+
+// atomicStep tells the tests that an atomic write of path reached step.
+func atomicStep(path, step string) {
+	if faults != nil {
+		faults.atomicStep(path, step)
+	}
 }
 
 // errCrashed ends an operation at a simulated crash point.
