@@ -579,7 +579,12 @@ func (d *addDialog) finish(out addOutcome) {
 	case fieldErrs != nil:
 		d.checked = prepareAnswer{gen: d.checkGen, fieldErrs: fieldErrs}
 		d.showChecks(d.check())
-		d.result.set(toneError, "The key was not saved: see the field marked in red.")
+		if out.unprepared {
+			d.result.set(toneError, "Fix the fields marked in red first.")
+		} else {
+			// The form was fine, but the key list changed meanwhile.
+			d.result.set(toneError, "The key was not saved: see the field marked in red.")
+		}
 		d.focusFirst()
 	case out.err != nil:
 		d.result.set(toneError, errText(out.err))
@@ -596,8 +601,10 @@ type addOutcome struct {
 	client   *core.Client // the client that verified the key
 	warnings []string
 	// err is why the key was not linked: a *storage.VerifyError when
-	// Apple refused it or could not be asked.
-	err error
+	// Apple refused it or could not be asked. unprepared says Prepare
+	// refused the form, so nothing was tried.
+	err        error
+	unprepared bool
 }
 
 // summary says what happened, for the notice shown with the new key.
@@ -622,7 +629,7 @@ func (o addOutcome) summary() string {
 func (d *addDialog) link(ctx context.Context, nk storage.NewKey, verify bool) addOutcome {
 	p, err := d.vault.Prepare(ctx, nk)
 	if err != nil {
-		return addOutcome{err: err}
+		return addOutcome{err: err, unprepared: true}
 	}
 	var out addOutcome
 	var check func(context.Context, core.Credentials) error
