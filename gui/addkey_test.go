@@ -23,7 +23,7 @@ import (
 // openAddDialog taps Add New and waits for the dialog.
 func (h *harness) openAddDialog() *addDialog {
 	h.t.Helper()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	h.do(func() { test.Tap(h.u.org.addNew) })
 	h.waitFor("the Add New dialog", func() bool { return h.u.add != nil })
 	return read(h, func() *addDialog { return h.u.add })
@@ -297,7 +297,7 @@ func fastlaneJSON(t *testing.T, tk sandbox.TestKey) []byte {
 func TestDroppedKeyFilesOpenTheDialogFilledInOneAfterAnother(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 6})
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	p8Key := h.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
 	jsonKey := h.srv.NewKey(core.KindEnterprise, sandbox.RoleAdmin)
 	p8 := h.writeFile("AuthKey_"+p8Key.KeyID+".p8", p8Key.PEM)
@@ -336,7 +336,7 @@ func TestDroppedKeyFilesOpenTheDialogFilledInOneAfterAnother(t *testing.T) {
 func TestDroppingAFileThatIsNotAKeySaysSoAndAddsNothing(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 7})
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	bad := h.writeFile("holiday.jpg", []byte("\xff\xd8\xff\xe0 not a key at all \x00\x01\x02"))
 
 	h.do(func() { h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(bad)}) })

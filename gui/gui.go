@@ -55,7 +55,6 @@ type ui struct {
 	keys     []storage.Key
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
-	loaded   bool             // the key list was read at least once: "no keys" is true
 	shown    bool             // Options.Show was applied
 
 	org       *orgPanel
@@ -222,7 +221,6 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 		u.dialogs.showError("Could not read the list of keys", err)
 	}
 	u.keys = keys
-	u.loaded = true
 	u.org.setKeys(keys, u.secrets)
 	if selectID == "" {
 		selectID = u.selected

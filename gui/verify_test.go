@@ -97,7 +97,7 @@ func TestOfflineVerifyLeavesTheKeysStateAsItWas(t *testing.T) {
 		return core.NewClient(c, core.WithBaseURL(offline), core.WithRetry(core.RetryPolicy{MaxAttempts: 1}))
 	}
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded && len(h.u.keys) == 2 })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() && len(h.u.keys) == 2 })
 
 	for _, tc := range []struct {
 		key          storage.Key
