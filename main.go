@@ -37,7 +37,7 @@ func main() {
 	if len(os.Args) > 1 {
 		code = cli.Execute(ctx, os.Args[1:], env)
 	} else {
-		code = cli.OpenWindow(ctx, env)
+		code = cli.ShowWindow(ctx, env)
 	}
 	stop()
 	os.Exit(code)

@@ -50,7 +50,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 
 // Execute runs the command line with args (without the program name) and
 // returns the exit status. With no arguments it prints the help: opening the
-// window instead is main's choice (see OpenWindow).
+// window instead is main's choice (see ShowWindow).
 func Execute(ctx context.Context, args []string, env Env) int {
 	env.fill()
 	root := newRoot(ctx, &env)
@@ -112,7 +112,7 @@ Environment:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
-		// The window is main's to open (OpenWindow); reached here, with no
+		// The window is main's to open (ShowWindow); reached here, with no
 		// command, the help is the answer.
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}

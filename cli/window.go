@@ -40,11 +40,11 @@ const (
 	ShowProfiles     = "profiles"
 )
 
-// OpenWindow opens the window on the user's own vault and returns the exit
+// ShowWindow opens the window on the user's own vault and returns the exit
 // status once it is closed: what main runs when asckeys has no arguments.
 // Errors (a damaged environment, no window in this build) go to stderr as
 // Execute writes them.
-func OpenWindow(ctx context.Context, env Env) int {
+func ShowWindow(ctx context.Context, env Env) int {
 	env.fill()
 	return exitStatus(&env, runWindow(ctx, &env))
 }
