@@ -24,13 +24,21 @@ import (
 func main() {
 	// Ctrl-C or a logout cancels command-line work and closes the window.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Execute(ctx, os.Args[1:], cli.Env{
+	env := cli.Env{
 		IsTerminal: func(f any) bool {
 			file, ok := f.(*os.File)
 			return ok && term.IsTerminal(int(file.Fd()))
 		},
-		OpenWindow: func(opts gui.Options) error { return openWindow(ctx, opts) },
-	})
+		// cli.Window has gui.Options' fields: the conversion stops compiling
+		// should they drift apart.
+		OpenWindow: func(w cli.Window) error { return openWindow(ctx, gui.Options(w)) },
+	}
+	code := cli.ExitOK
+	if len(os.Args) > 1 {
+		code = cli.Execute(ctx, os.Args[1:], env)
+	} else {
+		code = cli.ShowWindow(ctx, env)
+	}
 	stop()
 	os.Exit(code)
 }

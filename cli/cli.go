@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/gui"
 )
 
 // Exit statuses.
@@ -35,9 +34,10 @@ type Env struct {
 	// IsTerminal reports whether f (stdin or stdout) is a terminal: to warn
 	// before a secret is written to one, and to ask before removing a key.
 	IsTerminal func(f any) bool
-	// OpenWindow shows the main window and returns when it is closed. Only
-	// main can provide it: opening a window needs Fyne's driver.
-	OpenWindow func(gui.Options) error
+	// OpenWindow shows the window w describes and returns when it is
+	// closed. Only main can provide it: opening a window needs Fyne's driver,
+	// which the command line does not link.
+	OpenWindow func(w Window) error
 }
 
 // usageError marks a mistake in how the command was called (exit status 2).
@@ -49,12 +49,18 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 // Execute runs the command line with args (without the program name) and
-// returns the exit status. With no arguments it opens the window.
+// returns the exit status. With no arguments it prints the help: opening the
+// window instead is main's choice (see ShowWindow).
 func Execute(ctx context.Context, args []string, env Env) int {
 	env.fill()
 	root := newRoot(ctx, &env)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitStatus(&env, root.ExecuteContext(ctx))
+}
+
+// exitStatus writes err, if any, to stderr as one line and returns the exit
+// status it calls for.
+func exitStatus(env *Env, err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -106,9 +112,9 @@ Environment:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWindow(cmd.Context(), env)
-		},
+		// The window is main's to open (ShowWindow); reached here, with no
+		// command, the help is the answer.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)

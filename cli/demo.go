@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/gui"
 	"github.com/asckeys/asckeys/sandbox"
 	"github.com/asckeys/asckeys/storage"
 )
@@ -41,17 +40,17 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 				return fmt.Errorf("this build has no window")
 			}
 			switch show {
-			case "", gui.ShowAdd, gui.ShowCertificates, gui.ShowProfiles:
+			case "", ShowAdd, ShowCertificates, ShowProfiles:
 			default:
-				return usagef("--show takes %s, %s or %s", gui.ShowAdd, gui.ShowCertificates, gui.ShowProfiles)
+				return usagef("--show takes %s, %s or %s", ShowAdd, ShowCertificates, ShowProfiles)
 			}
 			d, err := startDemo(cmd, env)
 			if err != nil {
 				return err
 			}
 			defer d.close()
-			d.opts.Show = show
-			return env.OpenWindow(d.opts)
+			d.win.Show = show
+			return env.OpenWindow(d.win)
 		},
 	}
 	// --show opens the window in a given state for the README's screenshots
@@ -62,9 +61,9 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 }
 
 type demo struct {
-	srv  *sandbox.Server
-	dir  string
-	opts gui.Options
+	srv *sandbox.Server
+	dir string
+	win Window
 }
 
 func (d *demo) close() {
@@ -96,7 +95,7 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 	if err != nil {
 		return fail(fmt.Errorf("linking the demo key: %w", err))
 	}
-	_ = vault.RecordVerification(ctx, k.ID, time.Now(), "")
+	_, _ = vault.RecordCheck(ctx, k.ID, time.Now(), nil)
 
 	second := d.srv.NewKey(core.KindTeam, sandbox.RoleDeveloper)
 	p8 := filepath.Join(dir, "AuthKey_"+second.KeyID+".p8")
@@ -106,7 +105,7 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 	hint := fmt.Sprintf("Demo: another sandbox key (Developer role) to try Add New with is %s, Issuer ID %s.", p8, second.IssuerID)
 	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\nEverything is thrown away when the window closes.\n", d.srv.URL(), hint)
 
-	d.opts = gui.Options{
+	d.win = Window{
 		Title:       core.AppName + " (demo)",
 		Vault:       vault,
 		NewClient:   ClientFactory(d.srv.URL()),

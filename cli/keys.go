@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -67,18 +67,28 @@ func newKeysAddCmd(env *Env) *cobra.Command {
 			if individual && enterprise {
 				return usagef("--individual and --enterprise exclude each other: a key is one or the other")
 			}
-			kind := core.KindTeam
-			switch {
-			case individual:
-				kind = core.KindIndividual
-			case enterprise:
-				kind = core.KindEnterprise
-			}
-			data, err := readKeyFile(p8)
+			nk, err := storage.ReadKeyFile(p8)
 			if err != nil {
 				return err
 			}
-			nk := storage.NewKey{Name: name, KeyID: keyID, IssuerID: issuerID, Kind: kind, Data: data, FileName: p8}
+			// The flags override what the file says (a fastlane JSON file
+			// carries the Key ID, Issuer ID and kind); a .p8 is a team key
+			// unless told otherwise.
+			if name != "" {
+				nk.Name = name
+			}
+			if keyID != "" {
+				nk.KeyID = keyID
+			}
+			if issuerID != "" {
+				nk.IssuerID = issuerID
+			}
+			switch {
+			case individual:
+				nk.Kind = core.KindIndividual
+			case enterprise:
+				nk.Kind = core.KindEnterprise
+			}
 			return addKey(cmd.Context(), env, nk, !noVerify)
 		},
 	}
@@ -103,43 +113,21 @@ func newKeysImportCmd(env *Env) *cobra.Command {
 		Example: `  asckeys keys import fastlane_api_key.json --name "CI key"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readKeyFile(args[0])
+			nk, err := storage.ReadKeyFile(args[0])
+			var refused *keyfile.Error
+			if errors.As(err, &refused) {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
 			if err != nil {
 				return err
 			}
-			fk, err := keyfile.ParseFastlane(data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			nk := storage.NewKey{Name: name, KeyID: fk.KeyID, IssuerID: fk.IssuerID, Kind: fk.Kind, Data: fk.Key.PEM, FileName: args[0]}
+			nk.Name = name
 			return addKey(cmd.Context(), env, nk, !noVerify)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "a name for the key (default: its Key ID)")
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "save without asking Apple whether the key works (offline)")
 	return cmd
-}
-
-// readKeyFile reads a key file with a message that says what to do.
-func readKeyFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%s does not exist: check the path", path)
-		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder: give the .p8 file inside it", path)
-	}
-	if st.Size() > keyfile.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes: a .p8 key is under 1 KiB, so this is not one", path, st.Size())
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
-	}
-	return data, nil
 }
 
 // addKey checks nk, asks Apple whether it works unless told not to, and links
@@ -149,35 +137,36 @@ func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error
 	if err != nil {
 		return err
 	}
-	warnings, err := s.vault.Check(ctx, nk)
+	p, err := s.vault.Prepare(ctx, nk)
 	if err != nil {
 		return err
 	}
-	for _, w := range warnings {
+	for _, w := range p.Warnings() {
 		fmt.Fprintln(env.Stderr, "warning: "+w)
 	}
+	var check func(context.Context, core.Credentials) error
 	var verified string
 	if verify {
-		creds, err := credentialsOf(nk)
-		if err != nil {
+		check = func(ctx context.Context, creds core.Credentials) error {
+			res, _, err := s.newClient(creds).Verify(ctx)
+			if err == nil {
+				verified = describeVerify(creds.Kind, res)
+			}
 			return err
 		}
-		res, _, err := s.newClient(creds).Verify(ctx)
-		if err != nil {
-			return fmt.Errorf("%w. Nothing was saved; fix the details, or add --no-verify to save the key without checking", err)
-		}
-		verified = describeVerify(creds.Kind, res)
 	}
 	kctx, cancel := storage.WithInteractiveTimeout(ctx)
 	defer cancel()
-	k, _, err := s.vault.Add(kctx, nk)
+	k, warnings, err := s.vault.Link(kctx, p, check)
+	var refused *storage.VerifyError
+	if errors.As(err, &refused) {
+		return fmt.Errorf("%w. Nothing was saved; fix the details, or add --no-verify to save the key without checking", refused.Err)
+	}
 	if err != nil {
 		return err
 	}
-	if verify {
-		if err := s.vault.RecordVerification(ctx, k.ID, time.Now(), ""); err != nil {
-			fmt.Fprintln(env.Stderr, "warning: the key is linked, but its check could not be recorded: "+err.Error())
-		}
+	for _, w := range warnings[len(p.Warnings()):] {
+		fmt.Fprintln(env.Stderr, "warning: "+w)
 	}
 	fmt.Fprintf(env.Stdout, "Linked %q (Key ID %s, %s key).", k.Name, k.KeyID, strings.ToLower(k.Kind.Label()))
 	if verified != "" {
@@ -187,23 +176,6 @@ func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error
 	}
 	fmt.Fprintln(env.Stdout)
 	return nil
-}
-
-// credentialsOf builds the credentials of a key that is not linked yet.
-func credentialsOf(nk storage.NewKey) (core.Credentials, error) {
-	k, err := keyfile.Parse(nk.Data)
-	if err != nil {
-		return core.Credentials{}, err
-	}
-	keyID := nk.KeyID
-	if keyID == "" {
-		keyID = keyfile.KeyIDFromFilename(nk.FileName)
-	}
-	kind := nk.Kind
-	if kind == "" {
-		kind = core.KindTeam
-	}
-	return core.Credentials{KeyID: keyID, IssuerID: nk.IssuerID, Kind: kind, PrivateKey: k.PrivateKey}, nil
 }
 
 func describeVerify(kind core.KeyKind, res core.VerifyResult) string {
@@ -299,11 +271,9 @@ func newKeysVerifyCmd(env *Env) *cobra.Command {
 				return err
 			}
 			res, _, verr := c.Verify(ctx)
-			msg := ""
-			if verr != nil {
-				msg = oneLine(verr.Error())
-			}
-			if err := s.vault.RecordVerification(ctx, k.ID, time.Now(), msg); err != nil {
+			// Only Apple's answer is recorded: an offline check leaves the
+			// key's state as it was.
+			if _, err := s.vault.RecordCheck(ctx, k.ID, time.Now(), verr); err != nil {
 				fmt.Fprintln(env.Stderr, "warning: could not record the check: "+err.Error())
 			}
 			if verr != nil {

@@ -5,50 +5,67 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
-	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/keyfile"
 	"github.com/asckeys/asckeys/storage"
 )
 
-// openAddDialog queues an Add New dialog filled with p (empty for the Add
-// New buttons).
+// onAddNew opens an empty Add New dialog (the Add New buttons, Ctrl+N).
+func (u *ui) onAddNew() { u.openAddDialog(addPrefill{}) }
+
+// openAddDialog queues an Add New dialog filled with p.
 func (u *ui) openAddDialog(p addPrefill) {
-	u.queue.add(func(done func()) { u.showAddDialog(p, done) })
+	u.dialogs.queue.add(func(done func()) { u.showAddDialog(p, done) })
 }
 
 // showAddDialog opens the Add New dialog filled with p, calling done once it
 // has closed.
 func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
-	d := &addDialog{u: u, touched: map[storage.Field]bool{}, asyncErr: map[storage.Field]string{}}
-	d.ctx, d.cancelCtx = context.WithCancel(u.ctx)
-	d.buildUI()
-	d.m.onClosed(func() {
-		d.cancelCtx()
+	d := &addDialog{
+		dialogs:   u.dialogs,
+		work:      u.work,
+		vault:     u.vault,
+		newClient: u.opts.client,
+		hint:      u.opts.Hint,
+		firstDir:  u.opts.firstDownloadDir(),
+		onAdded:   u.onKeyAdded,
+	}
+	u.add = d
+	d.open(p, func() {
 		u.add = nil
 		done()
 	})
-	u.add = d
-	d.applyPrefill(p)
-	d.m.show()
-	d.focusFirst()
 	return d
+}
+
+// onKeyAdded shows the key Add New linked, with what linking found out;
+// client, if Add New verified the key with it, is kept for its token.
+func (u *ui) onKeyAdded(k storage.Key, client *core.Client, summary string) {
+	u.clients.put(k.ID, client)
+	u.view.showOnOpen(notice{keyID: k.ID, tone: toneSuccess, text: summary})
+	u.reloadKeys(k.ID)
 }
 
 // addDialog is the Add New dialog: the key file, its name, Key ID, kind and
 // Issuer ID, checked as they are typed, then verified with Apple and saved.
 // The private key itself is never shown.
 type addDialog struct {
-	u *ui
+	dialogs   *dialogs
+	work      *worker
+	vault     *storage.Vault
+	newClient func(core.Credentials) *core.Client
+	hint      string // Options.Hint, shown under the form
+	firstDir  string // where the file chooser starts
+	// onAdded reports the key linked, the client that verified it (nil
+	// when saved without verifying) and what to tell the user.
+	onAdded func(k storage.Key, client *core.Client, summary string)
+
 	m *modal
 
 	// ctx ends when the dialog closes; stop cancels the verification in
@@ -61,6 +78,7 @@ type addDialog struct {
 	fileName string
 	data     []byte
 	fileErr  string
+	repairs  []string // what reading the file changed (storage.NewKey.Repairs)
 	notes    []string
 	autoName string // the name filled in from the file, replaced by the next file
 
@@ -80,14 +98,23 @@ type addDialog struct {
 	cancel    *dialogButton
 	saveOnly  *dialogButton
 	verify    *dialogButton
-	fileOpen  *dialog.FileDialog
-	// chooserKeys sends Escape to the file chooser while it is open.
-	chooserKeys *keyHandler
+	file      *chooser[fyne.URIReadCloser]
 
+	// touched fields show their messages. checked is what the vault's
+	// Prepare last said of the form; checkGen counts the form's changes,
+	// and an answer about an older form is dropped.
 	touched  map[storage.Field]bool
-	asyncErr map[storage.Field]string // what vault.Check said, by field
-	checkGen int                      // the latest vault.Check; older answers are dropped
+	checked  prepareAnswer
+	checkGen int
 	busy     bool
+}
+
+// prepareAnswer is what Vault.Prepare said of the form as it was at gen.
+type prepareAnswer struct {
+	gen       int
+	fieldErrs map[storage.Field]error // storage.FieldErrors: each bad field's fault
+	warnings  []string                // the prepared key's warnings: an unusual Key ID
+	err       error                   // a failure about no field (keys.json unreadable)
 }
 
 // kindLabels are the kinds as the segmented control shows them.
@@ -109,6 +136,22 @@ func kindFromLabel(label string) core.KeyKind {
 }
 
 const issuerPlaceholder = "57246542-96fe-1a63-e053-0824d011072a"
+
+// open builds the dialog, fills it with p and shows it; onClosed runs once
+// it has closed, however it closed.
+func (d *addDialog) open(p addPrefill, onClosed func()) {
+	d.touched = map[storage.Field]bool{}
+	d.checked.gen = -1 // nothing checked yet
+	d.ctx, d.cancelCtx = context.WithCancel(d.work.ctx)
+	d.buildUI()
+	d.m.onClosed(func() {
+		d.cancelCtx()
+		onClosed()
+	})
+	d.applyPrefill(p)
+	d.m.show()
+	d.focusFirst()
+}
 
 func (d *addDialog) buildUI() {
 	d.fileLabel = widget.NewLabel("No file chosen")
@@ -175,16 +218,19 @@ func (d *addDialog) buildUI() {
 	intro.Wrapping = fyne.TextWrapWord
 	status := container.NewBorder(nil, nil, d.activity, nil, d.result.Label)
 	content := container.NewVBox(intro, form, status)
-	if d.u.opts.Hint != "" {
-		hint := widget.NewLabel(d.u.opts.Hint)
+	if d.hint != "" {
+		hint := widget.NewLabel(d.hint)
 		hint.Wrapping = fyne.TextWrapWord
 		hint.SizeName = theme.SizeNameCaptionText
 		content.Add(hint)
 	}
-	d.m = d.u.newModal("Add New API Key", 600, content,
+	d.m = d.dialogs.newModal("Add New API Key", 600, content,
 		[]fyne.CanvasObject{d.cancel, d.saveOnly, d.verify}, d.onCancel, d.onVerifyAndSave)
 	d.kind.choose(core.KindTeam.Label(), false)
 	d.onKindChanged()
+	d.file = newFileChooser(d.dialogs, "Choose the Key File (.p8, or fastlane .json)", []string{".p8", ".json"},
+		func(err error) { d.showFileError("", fmt.Errorf("the file could not be opened: %w", err)) },
+		d.onFileChosen)
 }
 
 // applyPrefill fills the dialog from a key file's contents.
@@ -192,7 +238,7 @@ func (d *addDialog) applyPrefill(p addPrefill) {
 	if p.data == nil {
 		return
 	}
-	d.fileName, d.data, d.fileErr, d.notes = p.fileName, p.data, "", p.notes
+	d.fileName, d.data, d.fileErr, d.repairs, d.notes = p.fileName, p.data, "", p.repairs, p.notes
 	d.fileLabel.SetText(p.fileName)
 	d.touched[storage.FieldFile] = true
 	if p.fastlane {
@@ -219,7 +265,7 @@ func (d *addDialog) applyPrefill(p addPrefill) {
 
 // showFileError says why the chosen file cannot be used.
 func (d *addDialog) showFileError(name string, err error) {
-	d.fileName, d.data, d.notes = name, nil, nil
+	d.fileName, d.data, d.repairs, d.notes = name, nil, nil, nil
 	d.fileErr = errText(err)
 	d.fileLabel.SetText(name)
 	d.touched[storage.FieldFile] = true
@@ -230,9 +276,9 @@ func (d *addDialog) showFileError(name string, err error) {
 // without a file, else the first field with a problem, else the name (its
 // default selected, ready to be typed over).
 func (d *addDialog) focusFirst() {
-	c := d.u.win.Canvas()
+	c := d.dialogs
 	if d.data == nil {
-		c.Focus(d.choose)
+		c.focus(d.choose)
 		return
 	}
 	for _, f := range []struct {
@@ -240,11 +286,11 @@ func (d *addDialog) focusFirst() {
 		msg message
 	}{{d.keyID, d.keyIDMsg}, {d.issuer, d.issuerMsg}} {
 		if f.msg.Importance == widget.DangerImportance && !f.e.Disabled() {
-			c.Focus(f.e)
+			c.focus(f.e)
 			return
 		}
 	}
-	c.Focus(d.name)
+	c.focus(d.name)
 	d.name.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
@@ -276,16 +322,24 @@ func (d *addDialog) onKindChanged() {
 	d.onChanged()
 }
 
-// newKey is what the dialog holds, as the vault takes it.
-func (d *addDialog) newKey() storage.NewKey {
-	return storage.NewKey{
+// newKey is what the dialog holds, as the vault takes it. The file's repairs
+// are left out while the form is being checked: the dialog shows them as the
+// file's note, so the warnings Prepare gives back are the Key ID's.
+func (d *addDialog) newKey(withRepairs bool) storage.NewKey {
+	nk := storage.NewKey{
 		Name:     strings.TrimSpace(d.name.Text),
 		KeyID:    strings.TrimSpace(d.keyID.Text),
 		IssuerID: strings.TrimSpace(d.issuer.Text),
 		Kind:     kindFromLabel(d.kind.selected),
 		Data:     d.data,
-		FileName: d.fileName,
+		// No FileName: the dialog took the Key ID from the file's name into
+		// its field, and what the field says is what counts (Prepare would
+		// fill an emptied field from the name again).
 	}
+	if withRepairs {
+		nk.Repairs = d.repairs
+	}
+	return nk
 }
 
 // fieldChecks holds what the checks said about each field.
@@ -296,80 +350,71 @@ type fieldChecks struct {
 
 func (c fieldChecks) ok() bool { return len(c.errs) == 0 }
 
-// check runs the checks that need neither disk nor keychain, at once, as the
-// user types: the same checks the vault applies, with its messages.
+// check says what is wrong with each field: the file as the dialog holds it
+// (none chosen, unreadable), then what the vault's Prepare last said.
 func (d *addDialog) check() fieldChecks {
 	c := fieldChecks{errs: map[storage.Field]string{}, warns: map[storage.Field]string{}}
-	nk := d.newKey()
+	for f, err := range d.checked.fieldErrs {
+		c.errs[f] = errText(err)
+	}
 	switch {
 	case d.fileErr != "":
 		c.errs[storage.FieldFile] = d.fileErr
 	case d.data == nil:
 		c.errs[storage.FieldFile] = "Choose the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or drop it on this window."
 	}
-	warning, err := keyfile.CheckKeyID(nk.KeyID)
-	if err != nil {
-		c.errs[storage.FieldKeyID] = errText(err)
-	} else if warning != "" {
-		c.warns[storage.FieldKeyID] = sentence(warning)
+	var warns []string
+	for _, w := range d.checked.warnings {
+		warns = append(warns, sentence(w))
 	}
-	if err == nil {
-		if k, ok := linkedKey(d.u.keys, func(k storage.Key) bool { return strings.EqualFold(k.KeyID, nk.KeyID) }); ok {
-			c.errs[storage.FieldKeyID] = fmt.Sprintf("Key ID %s is already linked as %q.", k.KeyID, k.Name)
-		}
-	}
-	name := nk.Name
-	if name == "" {
-		name = nk.KeyID // the vault's default
-	}
-	switch checked, err := keyfile.CheckName(name); {
-	case err != nil && (nk.Name != "" || nk.KeyID != ""):
-		// (Without either, the Key ID's message says what to do.)
-		c.errs[storage.FieldName] = errText(err)
-	case err == nil:
-		if k, ok := nameTaken(d.u.keys, checked, ""); ok {
-			c.errs[storage.FieldName] = fmt.Sprintf("Another key is already called %q (Key ID %s): choose another name.", k.Name, k.KeyID)
-		}
-	}
-	if err := keyfile.CheckIssuerID(nk.Kind, nk.IssuerID); err != nil {
-		c.errs[storage.FieldIssuerID] = errText(err)
+	if len(warns) > 0 {
+		c.warns[storage.FieldKeyID] = strings.Join(warns, " ")
 	}
 	return c
 }
 
-// onChanged re-checks the form after any change: the quick checks at once,
-// then, when they pass, the vault's own check (duplicates, the file) in the
-// background.
+// onChanged re-checks the form after any change with the vault's Prepare,
+// in the background (it reads the key list); the messages follow its answer.
 func (d *addDialog) onChanged() {
-	d.asyncErr = map[storage.Field]string{}
-	c := d.check()
-	d.showChecks(c)
 	d.checkGen++
-	if !c.ok() || d.u.vault == nil {
+	d.showChecks(d.check())
+	if d.vault == nil {
 		return
 	}
-	gen, nk := d.checkGen, d.newKey()
-	d.u.background(func(context.Context) {
-		_, err := d.u.vault.Check(d.ctx, nk)
+	gen, nk := d.checkGen, d.newKey(false)
+	d.work.background(func(context.Context) {
+		p, err := d.vault.Prepare(d.ctx, nk)
 		fyne.Do(func() {
-			if gen != d.checkGen {
-				return // the form changed since
+			if gen != d.checkGen || errors.Is(err, context.Canceled) {
+				return // the form changed since, or the dialog closed
 			}
-			var ve *storage.ValidationError
-			switch {
-			case errors.As(err, &ve):
-				d.asyncErr[ve.Field] = errText(ve)
-				d.touched[ve.Field] = true
-			case err != nil && !errors.Is(err, context.Canceled):
-				d.result.set(toneError, errText(err))
-			}
+			d.setChecked(gen, p, err)
 			d.showChecks(d.check())
 		})
 	})
 }
 
-// showChecks puts each field's message under it: errors first, then the
-// vault's answer, then warnings and notes. Untouched fields stay quiet, so
+// setChecked keeps what Prepare said of the form at gen. A key, Key ID or
+// name already linked is worth saying even in a field not yet touched.
+func (d *addDialog) setChecked(gen int, p *storage.Prepared, err error) {
+	d.checked = prepareAnswer{gen: gen, fieldErrs: storage.FieldErrors(err)}
+	switch {
+	case p != nil:
+		d.checked.warnings = p.Warnings()
+	case d.checked.fieldErrs == nil:
+		d.checked.err = err
+		d.result.set(toneError, errText(err))
+	}
+	for f, ferr := range d.checked.fieldErrs {
+		var dup *storage.DuplicateError
+		if errors.As(ferr, &dup) {
+			d.touched[f] = true
+		}
+	}
+}
+
+// showChecks puts each field's message under it: errors first, then
+// warnings and notes. Untouched fields stay quiet, so
 // an empty form does not start with a list of complaints.
 func (d *addDialog) showChecks(c fieldChecks) {
 	for _, f := range []struct {
@@ -387,8 +432,6 @@ func (d *addDialog) showChecks(c fieldChecks) {
 			f.msg.clear()
 		case c.errs[f.field] != "":
 			f.msg.set(toneError, c.errs[f.field])
-		case d.asyncErr[f.field] != "":
-			f.msg.set(toneError, d.asyncErr[f.field])
 		case c.warns[f.field] != "":
 			f.msg.set(toneWarning, c.warns[f.field])
 		case f.note != "":
@@ -407,51 +450,27 @@ func (d *addDialog) onChooseFile() {
 	if d.busy {
 		return
 	}
-	start := d.u.opts.firstDownloadDir()
-	d.u.background(func(context.Context) {
+	start := d.firstDir
+	d.work.background(func(context.Context) {
 		at := folderLister(start) // reads the disk
 		fyne.Do(func() {
 			if d.ctx.Err() == nil {
-				d.showChooser(at)
+				d.file.show(at)
 			}
 		})
 	})
 }
 
-// showChooser shows the file chooser at start (nil: Fyne's default).
-func (d *addDialog) showChooser(start fyne.ListableURI) {
-	if d.fileOpen == nil {
-		d.fileOpen = dialog.NewFileOpen(d.onFileChosen, d.u.win)
-		d.fileOpen.SetFilter(fstorage.NewExtensionFileFilter([]string{".p8", ".json"}))
-		d.fileOpen.SetTitleText("Choose the Key File (.p8, or fastlane .json)")
-		// While the chooser is up, Escape cancels it rather than this
-		// dialog.
-		d.chooserKeys = &keyHandler{escape: d.fileOpen.Dismiss}
-		d.fileOpen.SetOnClosed(func() { d.u.keyboard.pop(d.chooserKeys) })
-		if start != nil {
-			d.fileOpen.SetLocation(start)
-		}
-	}
-	d.fileOpen.Resize(d.u.win.Canvas().Size())
-	d.u.keyboard.push(d.chooserKeys)
-	d.fileOpen.Show()
-}
-
-// onFileChosen is the file chooser's answer: an error, nothing (cancelled),
-// or a file, which is read in the background.
-func (d *addDialog) onFileChosen(r fyne.URIReadCloser, err error) {
-	switch {
-	case err != nil:
-		d.showFileError("", fmt.Errorf("the file could not be opened: %w", err))
-		return
-	case r == nil:
-		return // cancelled: keep what was there
-	}
-	name := r.URI().Name()
+// onFileChosen reads the file chosen, in the background, and fills the
+// dialog from it.
+func (d *addDialog) onFileChosen(r fyne.URIReadCloser) {
+	// storage reads the file itself, once, by its path: the chooser's
+	// reader is not needed.
+	r.Close()
+	name, path := r.URI().Name(), r.URI().Path()
 	d.fileLabel.SetText(name + " (reading…)")
-	d.u.background(func(context.Context) {
-		defer r.Close()
-		p, err := readKeyFile(name, r)
+	d.work.background(func(context.Context) {
+		p, err := readKeyFile(path)
 		fyne.Do(func() {
 			if d.ctx.Err() != nil {
 				return // the dialog closed meanwhile
@@ -484,8 +503,8 @@ func (d *addDialog) onVerifyAndSave() { d.submit(true) }
 
 func (d *addDialog) onSaveOnly() { d.submit(false) }
 
-// submit checks the form and, when it is complete, links the key in the
-// background: verified with Apple first when verify is set.
+// submit links the key in the background, verified with Apple first when
+// verify is set, unless the form is known to be incomplete.
 func (d *addDialog) submit(verify bool) {
 	if d.busy {
 		return
@@ -495,21 +514,23 @@ func (d *addDialog) submit(verify bool) {
 	}
 	c := d.check()
 	d.showChecks(c)
-	if !c.ok() || len(d.asyncErr) > 0 {
+	// An answer about an older form is not held against this one: the
+	// vault checks it again before linking.
+	if !c.ok() && (d.checked.gen == d.checkGen || d.data == nil || d.fileErr != "") {
 		d.result.set(toneError, "Fix the fields marked in red first.")
 		d.focusFirst()
 		return
 	}
-	if d.u.vault == nil {
+	if d.vault == nil {
 		d.result.set(toneError, "No key vault is open, so the key cannot be saved.")
 		return
 	}
 	ctx, stop := context.WithCancel(d.ctx)
 	d.stop = stop
 	d.setBusy(true, verify)
-	nk := d.newKey()
-	d.u.background(func(context.Context) {
-		out := d.u.addKey(ctx, nk, verify)
+	nk := d.newKey(true)
+	d.work.background(func(context.Context) {
+		out := d.link(ctx, nk, verify)
 		fyne.Do(func() {
 			stop()
 			d.finish(out)
@@ -549,24 +570,27 @@ func (d *addDialog) setBusy(busy, verifying bool) {
 // open with the reason otherwise.
 func (d *addDialog) finish(out addOutcome) {
 	d.setBusy(false, false)
-	var ve *storage.ValidationError
-	switch {
+	var verr *storage.VerifyError
+	switch fieldErrs := storage.FieldErrors(out.err); {
 	case errors.Is(out.err, context.Canceled):
 		d.result.set(toneWarning, "Stopped. The key was not saved.")
-	case errors.As(out.err, &ve):
-		d.asyncErr[ve.Field] = errText(ve)
-		d.touched[ve.Field] = true
+	case errors.As(out.err, &verr):
+		d.result.set(toneError, verifyFailure(verr.Err)+" The key was not saved: check the fields, or press Save Without Verifying to link it anyway.")
+	case fieldErrs != nil:
+		d.checked = prepareAnswer{gen: d.checkGen, fieldErrs: fieldErrs}
 		d.showChecks(d.check())
-		d.result.set(toneError, "The key was not saved: see the field marked in red.")
+		if out.unprepared {
+			d.result.set(toneError, "Fix the fields marked in red first.")
+		} else {
+			// The form was fine, but the key list changed meanwhile.
+			d.result.set(toneError, "The key was not saved: see the field marked in red.")
+		}
 		d.focusFirst()
-	case out.verifyErr != nil:
-		d.result.set(toneError, verifyFailure(out.verifyErr)+" The key was not saved: check the fields, or press Save Without Verifying to link it anyway.")
 	case out.err != nil:
 		d.result.set(toneError, errText(out.err))
 	default:
-		d.u.pending = &notice{keyID: out.key.ID, tone: toneSuccess, text: out.summary()}
 		d.m.hide()
-		d.u.reloadKeys(out.key.ID)
+		d.onAdded(out.key, out.client, out.summary())
 	}
 }
 
@@ -574,11 +598,13 @@ func (d *addDialog) finish(out addOutcome) {
 type addOutcome struct {
 	key      storage.Key
 	verified *core.VerifyResult
+	client   *core.Client // the client that verified the key
 	warnings []string
-	// verifyErr is Apple's refusal, or why Apple could not be asked; the
-	// key was not saved. err is any other failure.
-	verifyErr error
-	err       error
+	// err is why the key was not linked: a *storage.VerifyError when
+	// Apple refused it or could not be asked. unprepared says Prepare
+	// refused the form, so nothing was tried.
+	err        error
+	unprepared bool
 }
 
 // summary says what happened, for the notice shown with the new key.
@@ -596,46 +622,35 @@ func (o addOutcome) summary() string {
 	return b.String()
 }
 
-// addKey links nk, first checking it with Apple when verify is set. It runs
-// off the UI goroutine: it reads the key list, talks to Apple and writes to
-// the keychain.
-func (u *ui) addKey(ctx context.Context, nk storage.NewKey, verify bool) addOutcome {
-	if _, err := u.vault.Check(ctx, nk); err != nil {
-		return addOutcome{err: err}
-	}
-	var (
-		out    addOutcome
-		client *core.Client
-	)
-	if verify {
-		k, err := keyfile.Parse(nk.Data)
-		if err != nil {
-			return addOutcome{err: &storage.ValidationError{Field: storage.FieldFile, Err: err}}
-		}
-		client = u.opts.client(core.Credentials{KeyID: nk.KeyID, IssuerID: nk.IssuerID, Kind: nk.Kind, PrivateKey: k.PrivateKey})
-		vctx, cancel := context.WithTimeout(ctx, verifyTimeout)
-		res, _, err := client.Verify(vctx)
-		cancel()
-		if errors.Is(err, context.Canceled) {
-			return addOutcome{err: err}
-		}
-		if err != nil {
-			return addOutcome{verifyErr: err}
-		}
-		out.verified = &res
-	}
-	// Saving is not cancellable: the keychain may be showing an unlock
-	// prompt, and stopping halfway helps nobody.
-	kctx, cancel := storage.WithInteractiveTimeout(u.ctx)
-	defer cancel()
-	key, warnings, err := u.vault.Add(kctx, nk)
+// link links nk with the vault's Prepare and Link, first checking it with
+// Apple when verify is set; the client that checked it is kept, for its
+// token. It runs off the UI goroutine: it reads the key list, talks to Apple
+// and writes to the keychain.
+func (d *addDialog) link(ctx context.Context, nk storage.NewKey, verify bool) addOutcome {
+	p, err := d.vault.Prepare(ctx, nk)
 	if err != nil {
-		return addOutcome{err: err}
+		return addOutcome{err: err, unprepared: true}
 	}
-	out.key, out.warnings = key, warnings
-	if out.verified != nil {
-		_ = u.vault.RecordVerification(kctx, key.ID, time.Now(), "")
-		u.clients.put(key.ID, client)
+	var out addOutcome
+	var check func(context.Context, core.Credentials) error
+	if verify {
+		check = func(ctx context.Context, creds core.Credentials) error {
+			client := d.newClient(creds)
+			vctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+			defer cancel()
+			res, _, err := client.Verify(vctx)
+			if err == nil {
+				out.verified, out.client = &res, client
+			}
+			return err
+		}
+	} else {
+		// Saving is not cancellable: the keychain may be showing an unlock
+		// prompt, and stopping halfway helps nobody.
+		var cancel context.CancelFunc
+		ctx, cancel = storage.WithInteractiveTimeout(d.work.ctx)
+		defer cancel()
 	}
+	out.key, out.warnings, out.err = d.vault.Link(ctx, p, check)
 	return out
 }

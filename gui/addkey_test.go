@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ import (
 // openAddDialog taps Add New and waits for the dialog.
 func (h *harness) openAddDialog() *addDialog {
 	h.t.Helper()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	h.do(func() { test.Tap(h.u.org.addNew) })
 	h.waitFor("the Add New dialog", func() bool { return h.u.add != nil })
 	return read(h, func() *addDialog { return h.u.add })
@@ -32,15 +34,15 @@ func (h *harness) openAddDialog() *addDialog {
 func (h *harness) chooseFile(d *addDialog, path string) {
 	h.t.Helper()
 	h.do(func() { test.Tap(d.choose) })
-	h.waitFor("the file chooser over the dialog", func() bool { return d.fileOpen != nil && len(h.win.Canvas().Overlays().List()) == 2 })
+	h.waitFor("the file chooser over the dialog", func() bool { return len(h.win.Canvas().Overlays().List()) == 2 })
 	r, err := fstorage.Reader(fstorage.NewFileURI(path))
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.do(func() {
 		// As the chooser does: it hides, then calls back.
-		d.fileOpen.Hide()
-		d.onFileChosen(r, nil)
+		d.file.fd.Hide()
+		d.file.answer(r, nil)
 	})
 }
 
@@ -196,7 +198,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 			edit:  func(h *harness, d *addDialog, _ sandbox.TestKey) { retype(d.name, "example CORP") },
 			field: func(d *addDialog) message { return d.nameMsg },
 			tone:  widget.DangerImportance,
-			want:  `Another key is already called "Example Corp" (Key ID`,
+			want:  `The name "Example Corp" is already used by the key with Key ID`,
 		},
 		{
 			name: "the private key of a linked key, under another Key ID",
@@ -205,7 +207,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 				if err != nil {
 					h.t.Fatal(err)
 				}
-				d.onFileChosen(r, nil)
+				d.file.answer(r, nil)
 				retype(d.keyID, "NEWKEY1234")
 			},
 			field: func(d *addDialog) message { return d.fileMsg },
@@ -219,7 +221,7 @@ func TestAddDialogValidatesAsTheUserTypes(t *testing.T) {
 				if err != nil {
 					h.t.Fatal(err)
 				}
-				d.onFileChosen(r, nil)
+				d.file.answer(r, nil)
 			},
 			field: func(d *addDialog) message { return d.fileMsg },
 			tone:  widget.DangerImportance,
@@ -295,7 +297,7 @@ func fastlaneJSON(t *testing.T, tk sandbox.TestKey) []byte {
 func TestDroppedKeyFilesOpenTheDialogFilledInOneAfterAnother(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 6})
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	p8Key := h.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
 	jsonKey := h.srv.NewKey(core.KindEnterprise, sandbox.RoleAdmin)
 	p8 := h.writeFile("AuthKey_"+p8Key.KeyID+".p8", p8Key.PEM)
@@ -334,7 +336,7 @@ func TestDroppedKeyFilesOpenTheDialogFilledInOneAfterAnother(t *testing.T) {
 func TestDroppingAFileThatIsNotAKeySaysSoAndAddsNothing(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 7})
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 	bad := h.writeFile("holiday.jpg", []byte("\xff\xd8\xff\xe0 not a key at all \x00\x01\x02"))
 
 	h.do(func() { h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(bad)}) })
@@ -369,15 +371,24 @@ func TestDroppingAFileThatIsNotAKeySaysSoAndAddsNothing(t *testing.T) {
 	}
 }
 
-func TestParseKeyFileRecognisesKeysAndRefusesTheRest(t *testing.T) {
+func TestReadKeyFilePrefillsTheDialogAndNamesFilesThatHoldNoKey(t *testing.T) {
 	tk := sandbox.NewTestKey(core.KindTeam, sandbox.RoleAdmin)
-	p, err := parseKeyFile("/Downloads/AuthKey_"+tk.KeyID+" (1).p8", tk.PEM)
-	if err != nil || p.keyID != tk.KeyID || p.fastlane {
+	dir := t.TempDir()
+	p8 := filepath.Join(dir, "AuthKey_"+tk.KeyID+" (1).p8")
+	js := filepath.Join(dir, "key.json")
+	if err := os.WriteFile(p8, tk.PEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(js, []byte(`{"key_id": "ABC"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := readKeyFile(p8)
+	if err != nil || p.keyID != tk.KeyID || p.name != tk.KeyID || p.fastlane || p.fileName != filepath.Base(p8) {
 		t.Errorf("a browser copy of a .p8 gave %+v, %v", p, err)
 	}
-	_, err = parseKeyFile("key.json", []byte(`{"key_id": "ABC"}`))
+	_, err = readKeyFile(js)
 	var nk *notAKeyError
-	if !errors.As(err, &nk) || !errors.Is(err, keyfile.ErrFastlaneField) {
+	if !errors.As(err, &nk) || !errors.Is(err, keyfile.ErrFastlaneField) || nk.name != "key.json" {
 		t.Errorf("a fastlane file without a key gave %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui/datatable"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // The four lists: what each shows, how rows are coloured, how they are
@@ -68,7 +69,7 @@ func certificateSpec() tabSpec[core.Certificate] {
 			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt})
 			return rows, err
 		},
-		cached:   func(cl *cachedLists) **cachedList[core.Certificate] { return &cl.Certificates },
+		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Certificate] { return &cl.Certificates },
 		download: func(c core.Certificate) core.DownloadItem { return core.DownloadItem{Certificate: &c} },
 	}
 }
@@ -116,7 +117,7 @@ func profileSpec() tabSpec[core.Profile] {
 			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt})
 			return rows, err
 		},
-		cached:   func(cl *cachedLists) **cachedList[core.Profile] { return &cl.Profiles },
+		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Profile] { return &cl.Profiles },
 		download: func(p core.Profile) core.DownloadItem { return core.DownloadItem{Profile: &p} },
 	}
 }
@@ -135,7 +136,7 @@ func bundleIDSpec() tabSpec[core.BundleID] {
 			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt})
 			return rows, err
 		},
-		cached: func(cl *cachedLists) **cachedList[core.BundleID] { return &cl.BundleIDs },
+		cached: func(cl *storage.CachedLists) **storage.CachedList[core.BundleID] { return &cl.BundleIDs },
 	}
 }
 
@@ -176,6 +177,6 @@ func deviceSpec() tabSpec[core.Device] {
 			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt})
 			return rows, err
 		},
-		cached: func(cl *cachedLists) **cachedList[core.Device] { return &cl.Devices },
+		cached: func(cl *storage.CachedLists) **storage.CachedList[core.Device] { return &cl.Devices },
 	}
 }

@@ -16,14 +16,15 @@ import (
 // offers the one step that recovers, restoring the backup. The damaged file
 // is never overwritten, so nothing is lost by waiting.
 type corruptView struct {
-	u       *ui
+	work       *worker
+	vault      *storage.Vault
+	onRestored func() // the backup is back: read the list again
+
 	content fyne.CanvasObject
 	text    *widget.Label
 	restore *widget.Button
 	msg     message
 }
-
-func newCorruptView(u *ui) *corruptView { return &corruptView{u: u} }
 
 func (c *corruptView) buildUI() {
 	title := widget.NewLabelWithStyle("The list of linked keys cannot be read", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -58,15 +59,15 @@ func (c *corruptView) show(err *storage.CorruptConfigError) {
 
 func (c *corruptView) onRestore() {
 	c.restore.Disable()
-	c.u.background(func(ctx context.Context) {
-		err := c.u.vault.RestoreBackup()
+	c.work.background(func(ctx context.Context) {
+		err := c.vault.RestoreBackup()
 		fyne.Do(func() {
 			if err != nil {
 				c.restore.Enable()
 				c.msg.set(toneError, errText(err))
 				return
 			}
-			c.u.reloadKeys("")
+			c.onRestored()
 		})
 	})
 }

@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -9,8 +11,30 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
+
+// dialogs opens this window's dialogs: modals with their own button row,
+// messages, and the file and folder choosers. It owns the stack that sends
+// Escape and Enter to the topmost dialog, and the queue that shows dialogs
+// one after another. Panes that open dialogs get it instead of the window.
+type dialogs struct {
+	win      fyne.Window
+	keyboard keyStack
+	queue    dialogQueue
+}
+
+func newDialogs(win fyne.Window) *dialogs {
+	d := &dialogs{win: win}
+	// Keys reach the canvas only when nothing has the focus; dialogs use
+	// this for Escape and Enter (their own widgets handle the focused case).
+	win.Canvas().SetOnTypedKey(d.keyboard.typedKey)
+	return d
+}
+
+// focus gives obj the keyboard focus.
+func (d *dialogs) focus(obj fyne.Focusable) { d.win.Canvas().Focus(obj) }
 
 // keyStack sends Escape and Enter to the topmost open dialog when no widget
 // has the focus (Fyne gives keys to the canvas only then).
@@ -90,7 +114,7 @@ func (q *dialogQueue) next() {
 // trailing edge as on macOS and Windows, Escape and Enter wired to it, and a
 // width that suits text rather than Fyne's narrowest fit.
 type modal struct {
-	u       *ui
+	dl      *dialogs
 	d       *dialog.CustomDialog
 	keys    *keyHandler
 	buttons *fyne.Container
@@ -99,13 +123,13 @@ type modal struct {
 
 // newModal makes a dialog of content and buttons, width wide. Escape calls
 // cancel and Enter calls submit (each may be nil).
-func (u *ui) newModal(title string, width float32, content fyne.CanvasObject, buttons []fyne.CanvasObject, cancel, submit func()) *modal {
-	m := &modal{u: u, keys: &keyHandler{escape: cancel, enter: submit}}
+func (d *dialogs) newModal(title string, width float32, content fyne.CanvasObject, buttons []fyne.CanvasObject, cancel, submit func()) *modal {
+	m := &modal{dl: d, keys: &keyHandler{escape: cancel, enter: submit}}
 	m.buttons = container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, buttons...)...)
 	body := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), m.buttons), nil, nil, content)
-	m.d = dialog.NewCustomWithoutButtons(title, container.New(&minWidth{width}, body), u.win)
+	m.d = dialog.NewCustomWithoutButtons(title, container.New(&minWidth{width}, body), d.win)
 	m.d.SetOnClosed(func() {
-		u.keyboard.pop(m.keys)
+		d.keyboard.pop(m.keys)
 		for _, f := range m.closed {
 			f()
 		}
@@ -122,7 +146,7 @@ func (u *ui) newModal(title string, width float32, content fyne.CanvasObject, bu
 func (m *modal) onClosed(f func()) { m.closed = append(m.closed, f) }
 
 func (m *modal) show() {
-	m.u.keyboard.push(m.keys)
+	m.dl.keyboard.push(m.keys)
 	m.d.Show()
 	// Wrapped text knows its height only once it has its width, which the
 	// first layout gives it: lay the dialog out again to fit it.
@@ -132,12 +156,12 @@ func (m *modal) show() {
 func (m *modal) hide() { m.d.Hide() }
 
 // showMessage shows a message with an OK button; Escape and Enter close it.
-func (u *ui) showMessage(title, text string, icon fyne.Resource) *modal {
-	return u.showMessageThen(title, text, icon, nil)
+func (d *dialogs) showMessage(title, text string, icon fyne.Resource) *modal {
+	return d.showMessageThen(title, text, icon, nil)
 }
 
 // showMessageThen is showMessage calling then (if not nil) once it closed.
-func (u *ui) showMessageThen(title, text string, icon fyne.Resource, then func()) *modal {
+func (d *dialogs) showMessageThen(title, text string, icon fyne.Resource, then func()) *modal {
 	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	var content fyne.CanvasObject = msg
@@ -148,31 +172,82 @@ func (u *ui) showMessageThen(title, text string, icon fyne.Resource, then func()
 	var m *modal
 	ok := newDialogButton("OK", nil, func() { m.hide() })
 	ok.Importance = widget.HighImportance
-	m = u.newModal(title, 460, content, []fyne.CanvasObject{ok}, func() { m.hide() }, func() { m.hide() })
+	m = d.newModal(title, 460, content, []fyne.CanvasObject{ok}, func() { m.hide() }, func() { m.hide() })
 	if then != nil {
 		m.onClosed(then)
 	}
 	m.show()
-	u.win.Canvas().Focus(ok)
+	d.focus(ok)
 	return m
 }
 
-// minWidth lays out one object at least w wide, so that wrapped text in a
-// dialog gets a readable line length instead of Fyne's narrowest fit.
-type minWidth struct{ w float32 }
-
-func (l *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var s fyne.Size
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
+// showError shows err in a dialog titled title. It may be called from any
+// goroutine: like every hop back to the UI, it goes through fyne.Do.
+func (d *dialogs) showError(title string, err error) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
 	}
-	return s.Max(fyne.NewSize(l.w, 0))
+	fyne.Do(func() { d.showMessage(title, errText(err), theme.ErrorIcon()) })
 }
 
-func (l *minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
+// chooser is a file or folder chooser made once and reused: sized to the
+// window before each Show, Escape going to it while it is up, and its answer
+// sorted into the three cases (an error, cancelled, a choice). T is what it
+// chooses: a file to read or a folder.
+type chooser[T any] struct {
+	dl       *dialogs
+	fd       *dialog.FileDialog
+	keys     *keyHandler
+	onError  func(error)
+	onChosen func(T)
+}
+
+// newFileChooser makes a chooser of files ending in one of exts.
+func newFileChooser(dl *dialogs, title string, exts []string, onError func(error), onChosen func(fyne.URIReadCloser)) *chooser[fyne.URIReadCloser] {
+	c := &chooser[fyne.URIReadCloser]{dl: dl, onError: onError, onChosen: onChosen}
+	c.fd = dialog.NewFileOpen(c.answer, dl.win)
+	c.fd.SetFilter(storage.NewExtensionFileFilter(exts))
+	c.init(title)
+	return c
+}
+
+// newFolderChooser makes a chooser of folders whose confirm button says
+// confirm.
+func newFolderChooser(dl *dialogs, title, confirm string, onError func(error), onChosen func(fyne.ListableURI)) *chooser[fyne.ListableURI] {
+	c := &chooser[fyne.ListableURI]{dl: dl, onError: onError, onChosen: onChosen}
+	c.fd = dialog.NewFolderOpen(c.answer, dl.win)
+	c.fd.SetConfirmText(confirm)
+	c.init(title)
+	return c
+}
+
+func (c *chooser[T]) init(title string) {
+	c.fd.SetTitleText(title)
+	// While the chooser is up, Escape cancels it rather than what is under
+	// it.
+	c.keys = &keyHandler{escape: c.fd.Dismiss}
+	c.fd.SetOnClosed(func() { c.dl.keyboard.pop(c.keys) })
+}
+
+// show opens the chooser at start (nil: where it was, or Fyne's default).
+func (c *chooser[T]) show(start fyne.ListableURI) {
+	if start != nil {
+		c.fd.SetLocation(start)
+	}
+	c.fd.Resize(c.dl.win.Canvas().Size())
+	c.dl.keyboard.push(c.keys)
+	c.fd.Show()
+}
+
+// answer is the chooser's callback: an error, nothing (cancelled: keep
+// what was there) or the choice.
+func (c *chooser[T]) answer(chosen T, err error) {
+	switch {
+	case err != nil:
+		c.onError(err)
+	case any(chosen) == nil:
+	default:
+		c.onChosen(chosen)
 	}
 }
 

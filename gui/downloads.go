@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -19,56 +18,55 @@ import (
 	"github.com/asckeys/asckeys/core"
 )
 
-// downloader saves certificates and profiles of the key shown: it asks for
-// a folder (starting at the last one used), shows progress with Cancel, and
-// ends with what was written, per file, with a way to open the folder.
+// downloader saves certificates and profiles of a key: it asks for a folder
+// (starting at the last one used), shows progress with Cancel, and ends with
+// what was written, per file, with a way to open the folder.
 type downloader struct {
-	u *ui
-	// folderOpen is made once and reused; onFolder is what the current
+	dialogs *dialogs
+	work    *worker
+	client  func(ctx context.Context, id string) (*core.Client, error)
+	openURL func(*url.URL) error // shows a folder in the file manager
+	// firstDir is where the first download goes (Options.firstDownloadDir);
+	// makeDir, when it is that folder, is made if missing (the demo's).
+	firstDir, makeDir string
+	// lastDir is the folder of the last download, "" for none yet.
+	lastDir string
+	// What the downloader reports: the folder a download went to, and the
+	// rate limit its client saw.
+	onFolderUsed func(dir string)
+	onRateLimit  func(keyID string, client *core.Client)
+
+	// folder is made once and reused; onFolder is what the current
 	// download does with the chosen folder.
-	folderOpen  *dialog.FileDialog
-	chooserKeys *keyHandler
-	onFolder    func(dir string)
+	folder   *chooser[fyne.ListableURI]
+	onFolder func(dir string)
 
 	// The progress dialog of the download running, if any.
 	progress     *modal
 	progressBar  *widget.ProgressBar
 	progressText *widget.Label
 	cancel       context.CancelFunc
-	// result is the last result dialog, for tests to read.
-	result *downloadResult
 }
 
-// downloadResult is what the result dialog shows.
-type downloadResult struct {
-	m       *modal
-	dir     string
-	lines   []string
-	title   string
-	written int
-	failed  int
-}
-
-// startDownload asks for a folder and downloads items there with the key
-// shown.
-func (u *ui) startDownload(items []core.DownloadItem) {
-	if len(items) == 0 || !u.view.isOpen {
+// start asks for a folder and downloads items there with the key with
+// vault id keyID.
+func (dl *downloader) start(keyID string, items []core.DownloadItem) {
+	if len(items) == 0 {
 		return
 	}
-	keyID := u.view.key.ID
-	start := u.state.DownloadDir
+	start := dl.lastDir
 	if start == "" {
-		start = u.opts.firstDownloadDir()
+		start = dl.firstDir
 	}
 	// Finding a folder that exists touches the disk: not on the UI goroutine.
-	makeIt := start == u.opts.DownloadDir && start != ""
-	u.background(func(context.Context) {
+	makeIt := start == dl.makeDir && start != ""
+	dl.work.background(func(context.Context) {
 		if makeIt {
 			_ = os.MkdirAll(start, 0o755)
 		}
 		at := folderLister(start)
 		fyne.Do(func() {
-			u.downloads.chooseFolder(at, func(chosen string) { u.downloads.run(keyID, items, chosen) })
+			dl.chooseFolder(at, func(chosen string) { dl.run(keyID, items, chosen) })
 		})
 	})
 }
@@ -76,68 +74,51 @@ func (u *ui) startDownload(items []core.DownloadItem) {
 // chooseFolder shows the folder chooser at start (nil: Fyne's default) and
 // calls then with the folder chosen; cancelling does nothing.
 func (dl *downloader) chooseFolder(start fyne.ListableURI, then func(dir string)) {
-	u := dl.u
-	if dl.folderOpen == nil {
-		dl.folderOpen = dialog.NewFolderOpen(dl.onFolderChosen, u.win)
-		dl.folderOpen.SetConfirmText("Download Here")
-		dl.folderOpen.SetTitleText("Choose Where to Download")
-		// While the chooser is up, Escape cancels it rather than what is
-		// under it.
-		dl.chooserKeys = &keyHandler{escape: dl.folderOpen.Dismiss}
-		dl.folderOpen.SetOnClosed(func() { u.keyboard.pop(dl.chooserKeys) })
+	if dl.folder == nil {
+		dl.folder = newFolderChooser(dl.dialogs, "Choose Where to Download", "Download Here",
+			func(err error) {
+				dl.onFolder = nil
+				dl.dialogs.showError("Could not open the folder", err)
+			},
+			func(dir fyne.ListableURI) {
+				then := dl.onFolder
+				dl.onFolder = nil
+				if then != nil {
+					then(dir.Path())
+				}
+			})
 	}
 	dl.onFolder = then
-	if start != nil {
-		dl.folderOpen.SetLocation(start)
-	}
-	dl.folderOpen.Resize(u.win.Canvas().Size())
-	u.keyboard.push(dl.chooserKeys)
-	dl.folderOpen.Show()
-}
-
-// onFolderChosen is the folder chooser's answer: an error, nothing
-// (cancelled) or the folder.
-func (dl *downloader) onFolderChosen(dir fyne.ListableURI, err error) {
-	then := dl.onFolder
-	dl.onFolder = nil
-	switch {
-	case err != nil:
-		dl.u.showError("Could not open the folder", err)
-	case dir == nil || then == nil:
-		// Cancelled.
-	default:
-		then(dir.Path())
-	}
+	dl.folder.show(start)
 }
 
 // run downloads items into dir with the key with vault id keyID.
 func (dl *downloader) run(keyID string, items []core.DownloadItem, dir string) {
-	u := dl.u
-	u.state.DownloadDir = dir
-	u.saveState()
+	dl.lastDir = dir
+	dl.onFolderUsed(dir)
 
-	ctx, cancel := context.WithCancel(u.ctx)
+	ctx, cancel := context.WithCancel(dl.work.ctx)
 	dl.cancel = cancel
 	dl.showProgress(len(items))
-	u.background(func(context.Context) {
+	dl.work.background(func(context.Context) {
 		defer cancel()
-		client, err := u.clients.get(ctx, u.vault, keyID)
+		client, err := dl.client(ctx, keyID)
 		if err != nil {
 			fyne.Do(func() {
 				dl.hideProgress()
-				u.showError("Could not download", err)
+				dl.dialogs.showError("Could not download", err)
 			})
 			return
 		}
 		results, err := client.DownloadMany(ctx, items, dir, core.DownloadOptions{}, func(done, total int, _ core.DownloadResult) {
 			fyne.Do(func() { dl.setProgress(done, total) })
 		})
-		u.view.rateLimitFrom(keyID, client)
+		dl.onRateLimit(keyID, client)
 		fyne.Do(func() {
 			dl.hideProgress()
 			if results == nil && err != nil {
 				// Nothing was tried: the key cannot download at all.
-				u.showMessage("Could Not Download", errText(err), theme.ErrorIcon())
+				dl.dialogs.showMessage("Could Not Download", errText(err), theme.ErrorIcon())
 				return
 			}
 			dl.showResult(dir, results, errors.Is(err, context.Canceled))
@@ -150,7 +131,7 @@ func (dl *downloader) showProgress(total int) {
 	dl.progressBar = widget.NewProgressBar()
 	dl.progressBar.TextFormatter = func() string { return "" }
 	cancel := newDialogButton("Cancel", nil, dl.onCancel)
-	dl.progress = dl.u.newModal("Downloading", 420, container.NewVBox(dl.progressText, dl.progressBar),
+	dl.progress = dl.dialogs.newModal("Downloading", 420, container.NewVBox(dl.progressText, dl.progressBar),
 		[]fyne.CanvasObject{cancel}, dl.onCancel, nil)
 	dl.setProgress(0, total)
 	dl.progress.show()
@@ -187,7 +168,11 @@ func (dl *downloader) onCancel() {
 // showResult lists what was written and what failed, in words, and offers
 // to open the folder.
 func (dl *downloader) showResult(dir string, results []core.DownloadResult, cancelled bool) {
-	r := &downloadResult{dir: dir}
+	var r struct {
+		lines           []string
+		title           string
+		written, failed int
+	}
 	for _, res := range results {
 		switch {
 		case res.Err != nil && errors.Is(res.Err, context.Canceled):
@@ -244,21 +229,19 @@ func (dl *downloader) showResult(dir string, results []core.DownloadResult, canc
 	var m *modal
 	done := newDialogButton("Done", nil, func() { m.hide() })
 	done.Importance = widget.HighImportance
-	m = dl.u.newModal(r.title, 560, container.NewBorder(where, nil, nil, nil, scroll),
+	m = dl.dialogs.newModal(r.title, 560, container.NewBorder(where, nil, nil, nil, scroll),
 		[]fyne.CanvasObject{open, done}, func() { m.hide() }, func() { m.hide() })
-	r.m = m
-	dl.result = r
 	m.show()
-	dl.u.win.Canvas().Focus(done)
+	dl.dialogs.focus(done)
 }
 
 // openFolder shows dir in the system's file manager.
 func (dl *downloader) openFolder(dir string) {
 	u, err := url.Parse(fstorage.NewFileURI(dir).String())
 	if err == nil {
-		err = dl.u.app.OpenURL(u)
+		err = dl.openURL(u)
 	}
 	if err != nil {
-		dl.u.showError("Could not open the folder", err)
+		dl.dialogs.showError("Could not open the folder", err)
 	}
 }

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // chooseFolder answers the folder chooser with dir, as the user does.
@@ -26,16 +26,42 @@ func (h *harness) chooseFolder(dir string) {
 			h.t.Fatal(err)
 		}
 		// As the chooser does: it hides, then calls back.
-		h.u.downloads.folderOpen.Hide()
-		h.u.downloads.onFolderChosen(l, nil)
+		h.u.downloads.folder.fd.Hide()
+		h.u.downloads.folder.answer(l, nil)
 	})
 }
 
-// waitResult waits for the download's result dialog.
-func (h *harness) waitResult() *downloadResult {
+// shownResult is what the download's result dialog says: a line per file,
+// ✓ written or ✗ failed.
+type shownResult struct {
+	lines           []string
+	written, failed int
+}
+
+// waitResult waits for the download's result dialog and reads it.
+func (h *harness) waitResult() shownResult {
 	h.t.Helper()
-	h.waitFor("the download's result", func() bool { return h.u.downloads.result != nil }, h.screenText)
-	return read(h, func() *downloadResult { return h.u.downloads.result })
+	var r shownResult
+	h.waitFor("the download's result", func() bool {
+		r = shownResult{}
+		top := h.win.Canvas().Overlays().Top()
+		if top == nil || findButton(top, "Open Folder") == nil {
+			return false
+		}
+		for _, s := range texts(top) {
+			switch {
+			case strings.HasPrefix(s, "✓"):
+				r.written++
+			case strings.HasPrefix(s, "✗"):
+				r.failed++
+			default:
+				continue
+			}
+			r.lines = append(r.lines, s)
+		}
+		return true
+	}, h.screenText)
+	return r
 }
 
 func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
@@ -88,7 +114,7 @@ func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
 
 	// A profile through its row's download button; the folder chooser
 	// remembers the last folder.
-	h.do(func() { h.u.downloads.result.m.hide(); h.u.downloads.result = nil })
+	h.do(func() { test.Tap(findButton(h.win.Canvas().Overlays().Top(), "Done")) })
 	var p core.Profile
 	h.do(func() {
 		p = h.u.view.profiles.table.Rows()[0]
@@ -104,10 +130,8 @@ func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want.Content) {
 		t.Errorf("the profile file does not hold the profile (%v)", err)
 	}
-	var st windowState
-	data, _ := os.ReadFile(filepath.Join(h.stateDir, stateFile))
-	if err := json.Unmarshal(data, &st); err != nil || st.DownloadDir != dir {
-		t.Errorf("the window remembers %q as the last folder (%v), want %s", st.DownloadDir, err, dir)
+	if st := storage.NewStateStore(h.stateDir).Load(); st.DownloadDir != dir {
+		t.Errorf("the window remembers %q as the last folder, want %s", st.DownloadDir, dir)
 	}
 }
 
@@ -143,7 +167,7 @@ func TestDeveloperKeyDownloadingADistributionCertificateShows403InWords(t *testi
 	}
 	dir := t.TempDir()
 	h.do(func() {
-		h.u.startDownload([]core.DownloadItem{{Certificate: dist}, {Certificate: dev}})
+		h.u.view.download([]core.DownloadItem{{Certificate: dist}, {Certificate: dev}})
 	})
 	h.chooseFolder(dir)
 	res := h.waitResult()
@@ -180,7 +204,7 @@ func TestCancellingADownloadStopsIt(t *testing.T) {
 		for i := range rows {
 			items[i] = core.DownloadItem{Certificate: &rows[i]}
 		}
-		h.u.startDownload(items)
+		h.u.view.download(items)
 	})
 	h.chooseFolder(t.TempDir())
 	h.waitFor("the progress dialog", func() bool { return h.u.downloads.progress != nil })

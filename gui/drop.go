@@ -1,20 +1,18 @@
 package gui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // addPrefill is what a key file puts into the Add New dialog. Data is the
@@ -29,8 +27,27 @@ type addPrefill struct {
 	// fastlane is set when the file was fastlane's API key JSON, which
 	// carries the Key ID, Issuer ID and kind as well as the key.
 	fastlane bool
-	// notes are what the file's reading changed, for the user to read.
-	notes []string
+	// repairs are what reading the file changed; notes says so in words.
+	repairs []string
+	notes   []string
+}
+
+// prefillOf makes the dialog's prefill of a key storage read from a file.
+func prefillOf(nk storage.NewKey) addPrefill {
+	base := filepath.Base(nk.FileName)
+	// ParseKeyData fills in the Key ID only from a fastlane file; a .p8's
+	// comes from its name, as Prepare takes it.
+	p := addPrefill{fileName: base, data: nk.Data, keyID: nk.KeyID, issuerID: nk.IssuerID, kind: nk.Kind,
+		fastlane: nk.KeyID != "", repairs: nk.Repairs}
+	what := "The key in the file"
+	if !p.fastlane {
+		p.keyID, p.kind, what = keyfile.KeyIDFromFilename(base), core.KindTeam, "The key file"
+	}
+	p.name = p.keyID
+	if len(nk.Repairs) > 0 {
+		p.notes = []string{what + " was repaired: " + strings.Join(nk.Repairs, "; ") + "."}
+	}
+	return p
 }
 
 // notAKeyError is a file that holds no App Store Connect API key.
@@ -45,59 +62,24 @@ func (e *notAKeyError) Error() string {
 
 func (e *notAKeyError) Unwrap() error { return e.err }
 
-// readKeyURI reads the file at uri and makes a prefill of it. It reads
-// from disk: call it off the UI goroutine.
-func readKeyURI(uri fyne.URI) (addPrefill, error) {
-	name := uri.Name()
-	if ok, err := storage.CanList(uri); err == nil && ok {
-		return addPrefill{}, &notAKeyError{name: name, err: errors.New("it is a folder; drop the .p8 file itself")}
-	}
-	r, err := storage.Reader(uri)
-	if err != nil {
-		return addPrefill{}, fmt.Errorf("reading %q: %w", name, err)
-	}
-	defer r.Close()
-	return readKeyFile(name, r)
-}
-
-// readKeyFile reads a key file's contents (at most a little more than the
-// largest key, so a wrong file of gigabytes costs nothing) and recognises a
-// .p8 or a fastlane API key JSON file.
-func readKeyFile(name string, r io.Reader) (addPrefill, error) {
-	data, err := io.ReadAll(io.LimitReader(r, keyfile.MaxFileSize+1))
-	if err != nil {
-		return addPrefill{}, fmt.Errorf("reading %q: %w", name, err)
-	}
-	return parseKeyFile(name, data)
-}
-
-// parseKeyFile recognises a key in data: fastlane's JSON when the name ends
-// in .json or the text is a JSON object, else a .p8 (which keyfile repairs
-// if CI secrets damaged it).
-func parseKeyFile(name string, data []byte) (addPrefill, error) {
-	base := filepath.Base(name)
-	isJSON := strings.EqualFold(filepath.Ext(base), ".json") || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
-	if isJSON {
-		f, err := keyfile.ParseFastlane(data)
-		if err != nil {
-			return addPrefill{}, &notAKeyError{name: base, err: err}
+// readKeyFile reads the key file at path with storage.ReadKeyFile, the one
+// reader of key files, and makes a prefill of it. A file that could be read
+// but holds no key is a *notAKeyError naming the file. It reads from disk:
+// call it off the UI goroutine.
+func readKeyFile(path string) (addPrefill, error) {
+	nk, err := storage.ReadKeyFile(path)
+	var ke *keyfile.Error
+	switch {
+	case errors.As(err, &ke):
+		return addPrefill{}, &notAKeyError{name: filepath.Base(path), err: ke}
+	case err != nil:
+		var ve *storage.ValidationError
+		if errors.As(err, &ve) {
+			err = ve.Err // the reading's own words, which name the file
 		}
-		p := addPrefill{fileName: base, data: f.Key.PEM, keyID: f.KeyID, issuerID: f.IssuerID, kind: f.Kind, name: f.KeyID, fastlane: true}
-		if len(f.Key.Repairs) > 0 {
-			p.notes = []string{"The key in the file was repaired: " + strings.Join(f.Key.Repairs, "; ") + "."}
-		}
-		return p, nil
+		return addPrefill{}, err
 	}
-	k, err := keyfile.Parse(data)
-	if err != nil {
-		return addPrefill{}, &notAKeyError{name: base, err: err}
-	}
-	keyID := keyfile.KeyIDFromFilename(base)
-	p := addPrefill{fileName: base, data: data, keyID: keyID, name: keyID, kind: core.KindTeam}
-	if len(k.Repairs) > 0 {
-		p.notes = []string{"The key file was repaired: " + strings.Join(k.Repairs, "; ") + "."}
-	}
-	return p, nil
+	return prefillOf(nk), nil
 }
 
 // handleDrop is what dropping files on the window does: each .p8 or fastlane
@@ -109,7 +91,7 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 	if len(uris) == 0 {
 		return
 	}
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		type result struct {
 			prefill addPrefill
 			err     error
@@ -119,11 +101,11 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 			if ctx.Err() != nil {
 				return
 			}
-			results[i].prefill, results[i].err = readKeyURI(uri)
+			results[i].prefill, results[i].err = readKeyFile(uri.Path())
 		}
 		fyne.Do(func() {
-			if u.org.addNew.Disabled() {
-				u.showMessage("Cannot Add Keys Now", "The list of linked keys cannot be read, so no key can be added: restore its backup first.", theme.ErrorIcon())
+			if u.org.blocked() {
+				u.dialogs.showMessage("Cannot Add Keys Now", "The list of linked keys cannot be read, so no key can be added: restore its backup first.", theme.ErrorIcon())
 				return
 			}
 			var bad []string
@@ -138,12 +120,12 @@ func (u *ui) handleDrop(uris []fyne.URI) {
 					title = "Not API Keys"
 				}
 				text := strings.Join(bad, "\n\n") + "\n\nDrop the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file."
-				u.queue.add(func(done func()) { u.showMessageThen(title, text, theme.ErrorIcon(), done) })
+				u.dialogs.queue.add(func(done func()) { u.dialogs.showMessageThen(title, text, theme.ErrorIcon(), done) })
 			}
 			for _, r := range results {
 				if r.err == nil {
 					p := r.prefill
-					u.queue.add(func(done func()) { u.showAddDialog(p, done) })
+					u.dialogs.queue.add(func(done func()) { u.showAddDialog(p, done) })
 				}
 			}
 		})

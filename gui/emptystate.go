@@ -1,12 +1,8 @@
 package gui
 
 import (
-	"image/color"
-
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -15,11 +11,10 @@ import (
 // create a key in App Store Connect, which role to give it, that the file can
 // be downloaded only once, and where to drop it.
 type emptyState struct {
-	u       *ui
-	content fyne.CanvasObject
+	hint     string // Options.Hint, shown under the steps
+	onAddNew func()
+	content  fyne.CanvasObject
 }
-
-func newEmptyState(u *ui) *emptyState { return &emptyState{u: u} }
 
 const emptyStateText = `## Link your first App Store Connect API key
 
@@ -33,7 +28,7 @@ func (e *emptyState) buildUI() fyne.CanvasObject {
 	steps := widget.NewRichTextFromMarkdown(emptyStateText)
 	steps.Wrapping = fyne.TextWrapWord
 
-	add := widget.NewButtonWithIcon("Add New…", theme.ContentAddIcon(), e.onAddNew)
+	add := widget.NewButtonWithIcon("Add New…", theme.ContentAddIcon(), func() { e.onAddNew() })
 	add.Importance = widget.HighImportance
 	drop := newDropZone(container.NewVBox(
 		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(40), widget.NewIcon(theme.UploadIcon()))),
@@ -43,26 +38,12 @@ func (e *emptyState) buildUI() fyne.CanvasObject {
 	))
 
 	column := container.NewVBox(steps, drop)
-	if e.u.opts.Hint != "" {
-		hint := widget.NewLabel(e.u.opts.Hint)
+	if e.hint != "" {
+		hint := widget.NewLabel(e.hint)
 		hint.Wrapping = fyne.TextWrapWord
 		column.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, hint))
 	}
 	// A readable line length, centred, scrolling if the window is short.
 	e.content = container.NewVScroll(container.NewCenter(container.New(&minWidth{600}, column)))
 	return e.content
-}
-
-func (e *emptyState) onAddNew() { e.u.openAddDialog(addPrefill{}) }
-
-// newDropZone frames content like a drop target: a tinted, rounded area
-// with a primary-coloured outline.
-func newDropZone(content fyne.CanvasObject) fyne.CanvasObject {
-	primary := theme.Color(theme.ColorNamePrimary)
-	r, g, b, _ := primary.RGBA()
-	frame := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x14})
-	frame.StrokeColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0xa0}
-	frame.StrokeWidth = 2
-	frame.CornerRadius = theme.InputRadiusSize() * 2
-	return container.NewStack(frame, container.New(layout.NewCustomPaddedLayout(16, 16, 16, 16), content))
 }

@@ -3,15 +3,18 @@
 // profile tables and downloads. It never imports Fyne's app package, so its
 // tests run on Fyne's test driver without cgo or OpenGL.
 //
+// Each pane is a small struct holding the widgets it changes and what it
+// needs (the vault, a client getter, the background worker, the dialogs);
+// it reports through callbacks, and the window (ui) wires the panes together.
+//
 // Threading: Fyne widgets, and the data behind them, belong to the UI
 // goroutine. Network, keychain and disk work runs in goroutines started with
-// ui.background, and every result comes back through fyne.Do.
+// worker.background, and every result comes back through fyne.Do.
 package gui
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,7 +22,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/storage"
@@ -34,61 +36,74 @@ func Create(a fyne.App, w fyne.Window, opts Options) fyne.CanvasObject {
 	return content
 }
 
-// ui is the main window: the organization panel on the left, and on the
-// right the selected key, the empty state or the damaged key list.
+// ui is the main window: it makes the panes, wires what one reports to what
+// another does, and holds the key list they all show. On the left the
+// organization panel; on the right the selected key, the empty state or the
+// damaged key list.
 type ui struct {
-	app   fyne.App
-	win   fyne.Window
-	opts  Options
-	vault *storage.Vault
-
-	// ctx ends when the window closes, stopping all background work; bg
-	// counts that work, so tests and shutdown can wait for it.
-	ctx    context.Context
-	cancel context.CancelFunc
-	bg     sync.WaitGroup
-	bgMu   sync.Mutex // guards closed, so no work starts once wait began
-	closed bool
-
-	states  *stateStore
-	cache   *listCache
+	win     fyne.Window
+	opts    Options
+	vault   *storage.Vault
+	work    *worker
+	dialogs *dialogs
+	states  *storage.StateStore
+	cache   *storage.ListCache
 	clients *clientCache
 
 	// The fields below belong to the UI goroutine.
-	state    windowState
+	state    storage.WindowState
 	keys     []storage.Key
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
-	loaded   bool             // the key list was read at least once: "no keys" is true
+	shown    bool             // Options.Show was applied
 
 	org       *orgPanel
 	empty     *emptyState
 	view      *keyView
 	corrupt   *corruptView
 	downloads *downloader
-	right     *fyne.Container
-	queue     dialogQueue
-	keyboard  keyStack
 	add       *addDialog // the Add New dialog open, if any
-	pending   *notice    // shown when its key is next opened
-	shown     bool       // Options.Show was applied
+	right     *fyne.Container
 }
 
 func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
-	ctx, cancel := context.WithCancel(context.Background())
 	u := &ui{
-		app: a, win: w, opts: opts, vault: opts.Vault,
-		ctx: ctx, cancel: cancel,
-		states:  newStateStore(opts.stateDir()),
-		cache:   newListCache(filepath.Join(opts.stateDir(), "lists")),
-		clients: newClientCache(opts.client),
+		win: w, opts: opts, vault: opts.Vault,
+		work:    newWorker(),
+		dialogs: newDialogs(w),
+		states:  storage.NewStateStore(opts.stateDir()),
+		cache:   storage.NewListCache(opts.stateDir()),
+		clients: newClientCache(opts.Vault, opts.client),
 		secrets: map[string]error{},
 	}
-	u.org = newOrgPanel(u)
-	u.empty = newEmptyState(u)
-	u.view = newKeyView(u)
-	u.corrupt = newCorruptView(u)
-	u.downloads = &downloader{u: u}
+	u.org = &orgPanel{
+		win:      w,
+		onSelect: u.selectKey,
+		onAddNew: u.onAddNew,
+		onRename: u.renameKey,
+		onVerify: u.verifyKey,
+		onRemove: u.removeKey,
+	}
+	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
+	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}
+	u.view = &keyView{
+		work:       u.work,
+		cache:      u.cache,
+		client:     u.clients.get,
+		onVerify:   u.verifyKey,
+		onAddNew:   u.onAddNew,
+		onDownload: u.startDownload,
+	}
+	u.downloads = &downloader{
+		dialogs:      u.dialogs,
+		work:         u.work,
+		client:       u.clients.get,
+		openURL:      a.OpenURL,
+		firstDir:     opts.firstDownloadDir(),
+		makeDir:      opts.DownloadDir,
+		onFolderUsed: u.onFolderUsed,
+		onRateLimit:  u.view.rateLimitFrom,
+	}
 	return u
 }
 
@@ -104,9 +119,6 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	// Registered once, for the whole window; the work is in handleDrop so
 	// that tests can call it (the test driver cannot drop files).
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.handleDrop(uris) })
-	// Keys reach the canvas only when nothing has the focus; dialogs use
-	// this for Escape and Enter (their own widgets handle the focused case).
-	u.win.Canvas().SetOnTypedKey(u.keyboard.typedKey)
 	u.addShortcuts()
 	u.win.SetOnClosed(u.close)
 	return split
@@ -121,8 +133,8 @@ func (u *ui) addShortcuts() {
 			func(fyne.Shortcut) { do() })
 	}
 	add(fyne.KeyN, func() {
-		if !u.org.addNew.Disabled() {
-			u.openAddDialog(addPrefill{})
+		if !u.org.blocked() {
+			u.onAddNew()
 		}
 	})
 	add(fyne.KeyR, u.view.onRefresh)
@@ -132,14 +144,15 @@ func (u *ui) addShortcuts() {
 // start reads the window's state and the key list in the background, and
 // keeps texts such as "Updated 3 minutes ago" true as time passes.
 func (u *ui) start() {
-	u.background(func(ctx context.Context) {
-		st := u.states.load()
+	u.work.background(func(ctx context.Context) {
+		st := u.states.Load()
 		fyne.Do(func() {
 			u.state = st
+			u.downloads.lastDir = st.DownloadDir
 			u.reloadKeys(st.SelectedKey)
 		})
 	})
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
 		for {
@@ -149,7 +162,7 @@ func (u *ui) start() {
 			case <-tick.C:
 				fyne.Do(func() {
 					u.view.tick()
-					u.org.list.Refresh()
+					u.org.tick()
 				})
 			}
 		}
@@ -158,28 +171,13 @@ func (u *ui) start() {
 
 // close stops the background work when the window closes.
 func (u *ui) close() {
-	u.bgMu.Lock()
-	u.closed = true
-	u.bgMu.Unlock()
-	u.cancel()
+	u.work.stop()
 	u.view.close()
 }
 
 // wait blocks until the background work has ended. Tests call it after
 // closing the window; it must not be called on the UI goroutine.
-func (u *ui) wait() { u.bg.Wait() }
-
-// background runs work off the UI goroutine with the window's context.
-// The work reports back only through fyne.Do.
-// Once the window has closed, no new work starts.
-func (u *ui) background(work func(ctx context.Context)) {
-	u.bgMu.Lock()
-	defer u.bgMu.Unlock()
-	if u.closed {
-		return
-	}
-	u.bg.Go(func() { work(u.ctx) })
-}
+func (u *ui) wait() { u.work.wait() }
 
 // reloadKeys reads the key list in the background, shows it, and selects
 // the key with vault id selectID (or keeps the current one, or the first).
@@ -190,7 +188,7 @@ func (u *ui) reloadKeys(selectID string) {
 		u.showKeys(nil, nil, selectID)
 		return
 	}
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		keys, err := u.vault.List(ctx)
 		fyne.Do(func() { u.showKeys(keys, err, selectID) })
 		if err != nil || len(keys) == 0 {
@@ -212,7 +210,7 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 	var corrupt *storage.CorruptConfigError
 	if errors.As(err, &corrupt) {
 		u.keys = nil
-		u.org.setKeys(nil)
+		u.org.setKeys(nil, u.secrets)
 		u.org.setBlocked(true)
 		u.corrupt.show(corrupt)
 		u.setRight(u.corrupt.content)
@@ -220,11 +218,10 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 	}
 	u.org.setBlocked(false)
 	if err != nil {
-		u.showError("Could not read the list of keys", err)
+		u.dialogs.showError("Could not read the list of keys", err)
 	}
 	u.keys = keys
-	u.loaded = true
-	u.org.setKeys(keys)
+	u.org.setKeys(keys, u.secrets)
 	if selectID == "" {
 		selectID = u.selected
 	}
@@ -238,7 +235,7 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 // showSecrets marks the keys whose private key is missing or unreadable.
 func (u *ui) showSecrets(secrets map[string]error) {
 	u.secrets = secrets
-	u.org.setKeys(u.keys)
+	u.org.setKeys(u.keys, u.secrets)
 	if k, ok := u.keyByID(u.selected); ok {
 		u.view.setKey(k, u.secrets[k.ID])
 	}
@@ -246,7 +243,12 @@ func (u *ui) showSecrets(secrets map[string]error) {
 
 // keyByID finds a key of the current list by vault id.
 func (u *ui) keyByID(id string) (storage.Key, bool) {
-	for _, k := range u.keys {
+	return findKey(u.keys, id)
+}
+
+// findKey finds the key with vault id id in keys.
+func findKey(keys []storage.Key, id string) (storage.Key, bool) {
+	for _, k := range keys {
 		if k.ID == id && id != "" {
 			return k, true
 		}
@@ -280,13 +282,19 @@ func (u *ui) selectKey(id string) {
 	}
 }
 
+// onFolderUsed remembers the folder of the last download for the next one.
+func (u *ui) onFolderUsed(dir string) {
+	u.state.DownloadDir = dir
+	u.saveState()
+}
+
 // saveState writes the window's state in the background.
 func (u *ui) saveState() {
 	st := u.state
-	u.background(func(context.Context) {
+	u.work.background(func(context.Context) {
 		// Losing the state costs only a default on the next run: not worth
 		// a dialog.
-		_ = u.states.save(st)
+		_ = u.states.Save(st)
 	})
 }
 
@@ -299,14 +307,50 @@ func (u *ui) setRight(obj fyne.CanvasObject) {
 	u.right.Refresh()
 }
 
-// showError shows err in a dialog titled title. It may be called from any
-// goroutine: like every hop back to the UI, it goes through fyne.Do.
-func (u *ui) showError(title string, err error) {
-	if err == nil || errors.Is(err, context.Canceled) {
+// startDownload asks for a folder and downloads items there with the key
+// with vault id keyID.
+func (u *ui) startDownload(keyID string, items []core.DownloadItem) {
+	u.downloads.start(keyID, items)
+}
+
+// worker runs the window's background work (network, keychain, disk) with a
+// context that ends when the window closes, and counts it so that tests and
+// shutdown can wait for it.
+type worker struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards closed, so no work starts once stop began
+	closed bool
+}
+
+func newWorker() *worker {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &worker{ctx: ctx, cancel: cancel}
+}
+
+// background runs work off the UI goroutine with the window's context.
+// The work reports back only through fyne.Do. Once the window has closed, no
+// new work starts.
+func (w *worker) background(work func(ctx context.Context)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
 		return
 	}
-	fyne.Do(func() { u.showMessage(title, errText(err), theme.ErrorIcon()) })
+	w.wg.Go(func() { work(w.ctx) })
 }
+
+// stop cancels the work running and refuses new work.
+func (w *worker) stop() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.cancel()
+}
+
+// wait blocks until the work has ended; never on the UI goroutine.
+func (w *worker) wait() { w.wg.Wait() }
 
 // clientCache keeps one App Store Connect client per key: a client owns the
 // key's token, reused until it nearly expires as Apple asks, and the limit of
@@ -314,31 +358,32 @@ func (u *ui) showError(title string, err error) {
 // Clients are made off the UI goroutine (they need the private key from the
 // keychain), hence the mutex.
 type clientCache struct {
-	make func(core.Credentials) *core.Client
-	mu   sync.Mutex
-	m    map[string]*core.Client
+	vault *storage.Vault
+	make  func(core.Credentials) *core.Client
+	mu    sync.Mutex
+	m     map[string]*core.Client
 }
 
-func newClientCache(make func(core.Credentials) *core.Client) *clientCache {
-	return &clientCache{make: make, m: map[string]*core.Client{}}
+func newClientCache(v *storage.Vault, make func(core.Credentials) *core.Client) *clientCache {
+	return &clientCache{vault: v, make: make, m: map[string]*core.Client{}}
 }
 
 // get returns the client of the key with vault id id, loading its private
 // key from the vault the first time. Call it off the UI goroutine.
-func (c *clientCache) get(ctx context.Context, v *storage.Vault, id string) (*core.Client, error) {
+func (c *clientCache) get(ctx context.Context, id string) (*core.Client, error) {
 	c.mu.Lock()
 	cl := c.m[id]
 	c.mu.Unlock()
 	if cl != nil {
 		return cl, nil
 	}
-	if v == nil {
+	if c.vault == nil {
 		return nil, errors.New("no key vault is open")
 	}
 	// The user asked for this key: the keychain may show an unlock prompt.
 	kctx, cancel := storage.WithInteractiveTimeout(ctx)
 	defer cancel()
-	creds, err := v.Credentials(kctx, id)
+	creds, err := c.vault.Credentials(kctx, id)
 	if err != nil {
 		return nil, err
 	}

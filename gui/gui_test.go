@@ -118,7 +118,7 @@ func TestEmptyWindowTeachesHowToLinkAKey(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 1})
 	h.opts.Hint = "Demo: try AuthKey_TESTKEY123.p8"
 	h.open()
-	h.waitFor("the key list to be read", func() bool { return h.u.loaded })
+	h.waitFor("the key list to be read", func() bool { return h.u.keysShown() })
 
 	all := read(h, h.screenText)
 	for _, want := range []string{

@@ -21,26 +21,26 @@ import (
 // a person is waiting for the answer.
 const verifyTimeout = 45 * time.Second
 
-// linkedKey finds the linked key that match reports, if any. The window's
-// list answers at once as the user types; the vault checks again on save.
-func linkedKey(keys []storage.Key, match func(storage.Key) bool) (storage.Key, bool) {
+// nameTaken finds the key other than the one with vault id exceptID that is
+// called name, ignoring case, as the vault compares names. The window's list
+// answers at once as the user types; the vault checks again on rename.
+func nameTaken(keys []storage.Key, name, exceptID string) (storage.Key, bool) {
 	for _, k := range keys {
-		if match(k) {
+		if k.ID != exceptID && strings.EqualFold(k.Name, name) {
 			return k, true
 		}
 	}
 	return storage.Key{}, false
 }
 
-// nameTaken finds the key other than the one with vault id exceptID that is
-// called name, ignoring case, as the vault compares names.
-func nameTaken(keys []storage.Key, name, exceptID string) (storage.Key, bool) {
-	return linkedKey(keys, func(k storage.Key) bool { return k.ID != exceptID && strings.EqualFold(k.Name, name) })
-}
-
 // renameDialog asks for a key's new name, checking it as it is typed.
 type renameDialog struct {
-	u    *ui
+	dialogs   *dialogs
+	work      *worker
+	vault     *storage.Vault
+	keys      []storage.Key // the keys linked, whose names are taken
+	onRenamed func(id string)
+
 	key  storage.Key
 	m    *modal
 	name *dialogEntry
@@ -51,10 +51,10 @@ type renameDialog struct {
 
 // renameKey opens the rename dialog for k.
 func (u *ui) renameKey(k storage.Key) {
-	d := &renameDialog{u: u, key: k}
+	d := &renameDialog{dialogs: u.dialogs, work: u.work, vault: u.vault, keys: u.keys, onRenamed: u.reloadKeys, key: k}
 	d.buildUI()
 	d.m.show()
-	u.win.Canvas().Focus(d.name)
+	d.dialogs.focus(d.name)
 	d.name.TypedShortcut(&fyne.ShortcutSelectAll{}) // ready to be typed over
 }
 
@@ -71,7 +71,7 @@ func (d *renameDialog) buildUI() {
 		widget.NewLabel(fmt.Sprintf("A new name for the key with Key ID %s:", d.key.KeyID)),
 		d.name, d.msg.Label,
 	)
-	d.m = d.u.newModal("Rename Key", 420, form, []fyne.CanvasObject{cancel, d.save}, d.onCancel, d.onSave)
+	d.m = d.dialogs.newModal("Rename Key", 420, form, []fyne.CanvasObject{cancel, d.save}, d.onCancel, d.onSave)
 	d.name.onEscape = d.onCancel
 }
 
@@ -80,7 +80,7 @@ func (d *renameDialog) buildUI() {
 func (d *renameDialog) validate() bool {
 	name, err := keyfile.CheckName(d.name.Text)
 	if err == nil {
-		if k, ok := nameTaken(d.u.keys, name, d.key.ID); ok {
+		if k, ok := nameTaken(d.keys, name, d.key.ID); ok {
 			err = fmt.Errorf("another key is already called %q (Key ID %s): choose another name", k.Name, k.KeyID)
 		}
 	}
@@ -111,8 +111,8 @@ func (d *renameDialog) onSave() {
 	d.busy = true
 	d.save.Disable()
 	id := d.key.ID
-	d.u.background(func(ctx context.Context) {
-		err := d.u.vault.Rename(ctx, id, name)
+	d.work.background(func(ctx context.Context) {
+		err := d.vault.Rename(ctx, id, name)
 		fyne.Do(func() {
 			d.busy = false
 			if err != nil {
@@ -121,7 +121,7 @@ func (d *renameDialog) onSave() {
 				return
 			}
 			d.m.hide()
-			d.u.reloadKeys(id)
+			d.onRenamed(id)
 		})
 	})
 }
@@ -147,27 +147,27 @@ func (u *ui) removeKey(k storage.Key) {
 	remove.Importance = widget.DangerImportance
 	// Enter does not remove: a destructive default would be one keystroke
 	// from losing a key.
-	m = u.newModal("Remove Key", 480, content, []fyne.CanvasObject{cancel, remove}, func() { m.hide() }, nil)
+	m = u.dialogs.newModal("Remove Key", 480, content, []fyne.CanvasObject{cancel, remove}, func() { m.hide() }, nil)
 	m.show()
-	u.win.Canvas().Focus(cancel)
+	u.dialogs.focus(cancel)
 }
 
 func (u *ui) onRemoveConfirmed(k storage.Key) {
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		kctx, cancel := storage.WithInteractiveTimeout(ctx)
 		defer cancel()
 		err := u.vault.Remove(kctx, k.ID)
 		if err == nil || errors.Is(err, storage.ErrCleanupPending) {
 			u.clients.forget(k.ID)
 			// The cached lists describe the account: they go with the key.
-			_ = u.cache.remove(k.ID)
+			_ = u.cache.Remove(k.ID)
 		}
 		fyne.Do(func() {
 			switch {
 			case errors.Is(err, storage.ErrCleanupPending):
-				u.showMessage("Key Removed", errText(err), theme.WarningIcon())
+				u.dialogs.showMessage("Key Removed", errText(err), theme.WarningIcon())
 			case err != nil:
-				u.showMessage("Could Not Remove the Key", errText(err), theme.ErrorIcon())
+				u.dialogs.showMessage("Could Not Remove the Key", errText(err), theme.ErrorIcon())
 			}
 			if u.selected == k.ID {
 				u.selected = ""
@@ -183,13 +183,13 @@ func (u *ui) verifyKey(k storage.Key) {
 	if u.selected == k.ID {
 		u.view.setNotice(toneNote, "Checking the key with Apple…", true)
 	}
-	u.background(func(ctx context.Context) {
+	u.work.background(func(ctx context.Context) {
 		text, t, recorded := u.verify(ctx, k)
 		fyne.Do(func() {
 			switch {
 			case u.selected != k.ID:
 				if t == toneError {
-					u.showMessage("Key Check Failed", text, theme.ErrorIcon())
+					u.dialogs.showMessage("Key Check Failed", text, theme.ErrorIcon())
 				}
 			case t == toneError && recorded:
 				// Apple's refusal is now the key's state, which the header
@@ -207,7 +207,7 @@ func (u *ui) verifyKey(k storage.Key) {
 // verify runs a linked key's check off the UI goroutine and returns what
 // to tell the user, and whether the outcome was recorded in the vault.
 func (u *ui) verify(ctx context.Context, k storage.Key) (text string, t tone, recorded bool) {
-	client, err := u.clients.get(ctx, u.vault, k.ID)
+	client, err := u.clients.get(ctx, k.ID)
 	if err != nil {
 		return errText(err), toneError, false
 	}
@@ -218,29 +218,13 @@ func (u *ui) verify(ctx context.Context, k storage.Key) (text string, t tone, re
 		return "", toneNone, false
 	}
 	u.view.rateLimitFrom(k.ID, client)
-	// Record only what Apple said: a network failure says nothing about
-	// the key.
-	if err == nil || isAppleAnswer(err) {
-		recorded = u.vault.RecordVerification(ctx, k.ID, time.Now(), errMessage(err)) == nil
-	}
+	// The vault records only what Apple said: a network failure says
+	// nothing about the key. Failing to record costs only the state shown.
+	recorded, _ = u.vault.RecordCheck(ctx, k.ID, time.Now(), err)
 	if err != nil {
 		return verifyFailure(err), toneError, recorded
 	}
 	return verifySuccess(k.Kind, res), toneSuccess, recorded
-}
-
-// isAppleAnswer reports whether err is App Store Connect's own answer, as
-// opposed to a network failure that never reached it.
-func isAppleAnswer(err error) bool {
-	var apiErr *core.APIError
-	return errors.As(err, &apiErr)
-}
-
-func errMessage(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // verifySuccess says in words what a successful check found.

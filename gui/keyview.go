@@ -19,7 +19,15 @@ import (
 // is known about the key and its Verify and Refresh buttons, and the tabs
 // Certificates, Profiles, Bundle IDs and Devices.
 type keyView struct {
-	u       *ui
+	work   *worker
+	cache  *storage.ListCache
+	client func(ctx context.Context, id string) (*core.Client, error)
+	// What the view reports: Verify pressed, Add New (an individual key's
+	// tabs offer it), and rows to download with the key shown.
+	onVerify   func(storage.Key)
+	onAddNew   func()
+	onDownload func(keyID string, items []core.DownloadItem)
+
 	content fyne.CanvasObject
 
 	title    *widget.Label
@@ -51,6 +59,8 @@ type keyView struct {
 	gen        int
 	loadCtx    context.Context
 	cancelLoad context.CancelFunc
+	// pending is shown when its key is next opened.
+	pending *notice
 }
 
 // notice is a message waiting for a key to be shown, such as what adding it
@@ -61,24 +71,19 @@ type notice struct {
 	text  string
 }
 
-func newKeyView(u *ui) *keyView {
-	v := &keyView{u: u}
-	v.certs = newResourceTab(v, certificateSpec())
-	v.profiles = newResourceTab(v, profileSpec())
-	v.bundles = newResourceTab(v, bundleIDSpec())
-	v.devices = newResourceTab(v, deviceSpec())
-	return v
-}
-
 // allTabs lists the tabs, in order, behind their common interface.
 func (v *keyView) allTabs() []resourcePane {
 	return []resourcePane{v.certs, v.profiles, v.bundles, v.devices}
 }
 
 func (v *keyView) buildUI() {
+	v.certs = newResourceTab(v, certificateSpec())
+	v.profiles = newResourceTab(v, profileSpec())
+	v.bundles = newResourceTab(v, bundleIDSpec())
+	v.devices = newResourceTab(v, deviceSpec())
 	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 	v.kind = newBadge("Team", theme.ColorNamePrimary)
-	v.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), v.onVerify)
+	v.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), v.onVerifyTapped)
 	v.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
 
 	fact := func(caption string, mono bool) (*widget.Label, fyne.CanvasObject) {
@@ -125,9 +130,9 @@ func (v *keyView) open(k storage.Key, secretErr error) {
 	v.clearNotice()
 	v.setKey(k, secretErr)
 	v.budget.SetText("—")
-	if p := v.u.pending; p != nil && p.keyID == k.ID {
+	if p := v.pending; p != nil && p.keyID == k.ID {
 		v.setNotice(p.tone, p.text, false)
-		v.u.pending = nil
+		v.pending = nil
 	}
 	for _, t := range v.allTabs() {
 		t.reset()
@@ -214,16 +219,16 @@ func (v *keyView) focusSearch() {
 func (v *keyView) load(tabs []resourcePane, fromCache bool) {
 	if v.cancelLoad == nil {
 		var ctx context.Context
-		ctx, v.cancelLoad = context.WithCancel(v.u.ctx)
+		ctx, v.cancelLoad = context.WithCancel(v.work.ctx)
 		v.loadCtx = ctx
 	}
 	ctx, gen, id := v.loadCtx, v.gen, v.key.ID
 	for _, t := range tabs {
 		t.beginLoad()
 	}
-	v.u.background(func(context.Context) {
+	v.work.background(func(context.Context) {
 		if fromCache {
-			cl := v.u.cache.load(id)
+			cl := v.cache.Load(id)
 			fyne.Do(func() {
 				if v.gen == gen {
 					for _, t := range tabs {
@@ -232,7 +237,7 @@ func (v *keyView) load(tabs []resourcePane, fromCache bool) {
 				}
 			})
 		}
-		client, err := v.u.clients.get(ctx, v.u.vault, id)
+		client, err := v.client(ctx, id)
 		if err != nil {
 			fyne.Do(func() {
 				if v.gen == gen {
@@ -260,11 +265,22 @@ func (v *keyView) onRefresh() {
 	v.load(v.allTabs(), false)
 }
 
-func (v *keyView) onVerify() {
+func (v *keyView) onVerifyTapped() {
 	if v.isOpen {
-		v.u.verifyKey(v.key)
+		v.onVerify(v.key)
 	}
 }
+
+// download asks to download items with the key shown.
+func (v *keyView) download(items []core.DownloadItem) {
+	if len(items) > 0 && v.isOpen {
+		v.onDownload(v.key.ID, items)
+	}
+}
+
+// showOnOpen keeps n to show when its key is next opened, as when Add New
+// linked the key and the list is being read again.
+func (v *keyView) showOnOpen(n notice) { v.pending = &n }
 
 // setRateLimit shows how much of the key's hourly request budget is left.
 func (v *keyView) setRateLimit(rl core.RateLimit) {
@@ -329,11 +345,11 @@ const individualExplanation = "Apple does not let individual keys use provisioni
 
 // newIndividualPane builds the explanation shown in each tab of an
 // individual key.
-func newIndividualPane(u *ui) fyne.CanvasObject {
+func newIndividualPane(onAddNew func()) fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("Individual keys cannot use provisioning", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	text := widget.NewLabel(individualExplanation)
 	text.Wrapping = fyne.TextWrapWord
-	add := widget.NewButtonWithIcon("Add New…", theme.ContentAddIcon(), func() { u.openAddDialog(addPrefill{}) })
+	add := widget.NewButtonWithIcon("Add New…", theme.ContentAddIcon(), func() { onAddNew() })
 	column := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, title),
 		text, container.NewHBox(add, layout.NewSpacer()))

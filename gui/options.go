@@ -9,8 +9,9 @@ import (
 	"github.com/asckeys/asckeys/storage"
 )
 
-// Options are what the main window is made with. The command line fills them
-// for the user's own vault or, for `asckeys demo`, for a sandbox.
+// Options are what the main window is made with: main converts the command
+// line's cli.Window (the user's own vault or, for `asckeys demo`, a sandbox)
+// into them, so the two keep the same fields.
 type Options struct {
 	// Title is the window title: "ASC Keys", or "ASC Keys (demo)".
 	Title string

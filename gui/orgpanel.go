@@ -15,22 +15,30 @@ import (
 // orgPanel is the left-hand organization panel: the linked App Store Connect
 // API keys, each with its kind and status, and the Add New button.
 type orgPanel struct {
-	u      *ui
+	win fyne.Window // the key menu pops up on its canvas
+
+	// What the panel reports: a key chosen in the list, Add New, and the
+	// items of a key's "…" menu.
+	onSelect                     func(id string)
+	onAddNew                     func()
+	onRename, onVerify, onRemove func(storage.Key)
+
 	addNew *widget.Button
 	list   *widget.List
 	none   *fyne.Container
 
-	// keys mirrors ui.keys for the list's callbacks; selecting suppresses
-	// OnSelected while the panel itself moves the selection.
+	// keys and secrets are what the list shows, selected the vault id of
+	// the key selected; selecting suppresses OnSelected while the panel
+	// itself moves the selection.
 	keys      []storage.Key
+	secrets   map[string]error
+	selected  string
 	selecting bool
 }
 
-func newOrgPanel(u *ui) *orgPanel { return &orgPanel{u: u} }
-
 func (p *orgPanel) buildUI() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("App Store Connect API Keys", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	p.addNew = widget.NewButtonWithIcon("Add New", theme.ContentAddIcon(), p.onAddNew)
+	p.addNew = widget.NewButtonWithIcon("Add New", theme.ContentAddIcon(), func() { p.onAddNew() })
 	p.addNew.Importance = widget.HighImportance
 
 	p.list = widget.NewList(
@@ -38,7 +46,7 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 		func() fyne.CanvasObject { return newKeyRow(p.onMore) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			k := p.keys[i]
-			o.(*keyRow).set(k, p.u.secrets[k.ID])
+			o.(*keyRow).set(k, p.secrets[k.ID])
 		},
 	)
 	p.list.OnSelected = p.onSelected
@@ -54,17 +62,24 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 	return container.NewBorder(top, bottom, nil, nil, container.NewStack(p.list, p.none))
 }
 
-// setKeys shows keys, keeping the selection on the same key.
-func (p *orgPanel) setKeys(keys []storage.Key) {
-	p.keys = keys
-	if len(keys) == 0 && p.u.loaded {
+// setKeys shows keys, with what the keychain check said of each key's
+// private key (secrets, by vault id), keeping the selection on the same key.
+func (p *orgPanel) setKeys(keys []storage.Key, secrets map[string]error) {
+	p.keys, p.secrets = keys, secrets
+	if len(keys) == 0 {
 		p.none.Show()
 	} else {
 		p.none.Hide()
 	}
 	p.list.Refresh()
-	p.selectKey(p.u.selected)
+	p.selectKey(p.selected)
 }
+
+// blocked reports whether Add New is disabled (see setBlocked).
+func (p *orgPanel) blocked() bool { return p.addNew.Disabled() }
+
+// tick refreshes the rows' "Verified 3 minutes ago".
+func (p *orgPanel) tick() { p.list.Refresh() }
 
 // setBlocked disables Add New while the key list cannot be read: a new key
 // could not be saved, and the damaged file must not be replaced.
@@ -79,6 +94,7 @@ func (p *orgPanel) setBlocked(blocked bool) {
 
 // selectKey moves the list's selection to the key with vault id id.
 func (p *orgPanel) selectKey(id string) {
+	p.selected = id
 	p.selecting = true
 	defer func() { p.selecting = false }()
 	for i, k := range p.keys {
@@ -94,27 +110,22 @@ func (p *orgPanel) onSelected(i widget.ListItemID) {
 	if p.selecting || i < 0 || i >= len(p.keys) {
 		return
 	}
-	p.u.selectKey(p.keys[i].ID)
-}
-
-// onAddNew opens an empty Add New dialog.
-func (p *orgPanel) onAddNew() {
-	p.u.openAddDialog(addPrefill{})
+	p.onSelect(p.keys[i].ID)
 }
 
 // onMore opens the menu of a key's row: rename, verify, remove.
 func (p *orgPanel) onMore(row *keyRow) {
-	k, ok := p.u.keyByID(row.id)
+	k, ok := findKey(p.keys, row.id)
 	if !ok {
 		return
 	}
 	menu := fyne.NewMenu("",
-		&fyne.MenuItem{Label: "Rename…", Icon: theme.DocumentCreateIcon(), Action: func() { p.u.renameKey(k) }},
-		&fyne.MenuItem{Label: "Verify with Apple", Icon: theme.ConfirmIcon(), Action: func() { p.u.verifyKey(k) }},
+		&fyne.MenuItem{Label: "Rename…", Icon: theme.DocumentCreateIcon(), Action: func() { p.onRename(k) }},
+		&fyne.MenuItem{Label: "Verify with Apple", Icon: theme.ConfirmIcon(), Action: func() { p.onVerify(k) }},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Remove…", Icon: theme.DeleteIcon(), Action: func() { p.u.removeKey(k) }},
+		&fyne.MenuItem{Label: "Remove…", Icon: theme.DeleteIcon(), Action: func() { p.onRemove(k) }},
 	)
-	widget.ShowPopUpMenuAtRelativePosition(menu, p.u.win.Canvas(), fyne.NewPos(0, row.more.Size().Height), row.more)
+	widget.ShowPopUpMenuAtRelativePosition(menu, p.win.Canvas(), fyne.NewPos(0, row.more.Size().Height), row.more)
 }
 
 // keyRow is one key in the organization panel: its name and kind on the
@@ -185,46 +196,4 @@ func keyStatus(k storage.Key, secretErr error, now time.Time) (string, tone) {
 		return "Key rejected by Apple", toneError
 	}
 	return "Not yet verified", toneNote
-}
-
-// toneImportance maps a tone to the label importance that colours it.
-func toneImportance(t tone) widget.Importance {
-	switch t {
-	case toneError:
-		return widget.DangerImportance
-	case toneWarning:
-		return widget.WarningImportance
-	case toneSuccess:
-		return widget.SuccessImportance
-	case toneNote:
-		return widget.LowImportance
-	}
-	return widget.MediumImportance
-}
-
-// tightVBox stacks objects without padding between them, for the two lines
-// of a row, which carry their own inner padding.
-type tightVBox struct{}
-
-func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var s fyne.Size
-	for _, o := range objs {
-		m := o.MinSize()
-		s.Width = fyne.Max(s.Width, m.Width)
-		s.Height += m.Height
-	}
-	// The labels' own padding is generous; overlapping them slightly keeps
-	// two lines together as one item.
-	return s.SubtractWidthHeight(0, theme.Padding()*float32(len(objs)-1)*2)
-}
-
-func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	y := float32(0)
-	overlap := theme.Padding() * 2
-	for _, o := range objs {
-		h := o.MinSize().Height
-		o.Move(fyne.NewPos(0, y))
-		o.Resize(fyne.NewSize(size.Width, h))
-		y += h - overlap
-	}
 }

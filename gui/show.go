@@ -1,5 +1,7 @@
 package gui
 
+import "github.com/asckeys/asckeys/storage"
+
 // applyShow puts the window in the state Options.Show asks for, once, after
 // the key list was first read: README screenshots are taken of it.
 func (u *ui) applyShow() {
@@ -13,8 +15,8 @@ func (u *ui) applyShow() {
 		if nk := u.opts.HintKey; nk != nil {
 			// The demo's own key parses; should it not, the dialog opens
 			// empty, which is still a fair picture of it.
-			if parsed, err := parseKeyFile(nk.FileName, nk.Data); err == nil {
-				p = parsed
+			if parsed, err := storage.ParseKeyData(nk.FileName, nk.Data); err == nil {
+				p = prefillOf(parsed)
 			}
 			p.name, p.issuerID = nk.Name, nk.IssuerID
 			if nk.KeyID != "" {

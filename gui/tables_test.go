@@ -321,7 +321,7 @@ func TestCachedListsShowAtOnceOnReopenWithTheirAge(t *testing.T) {
 	if fi, _ := os.Stat(files[0]); fi.Mode().Perm() != 0o600 {
 		t.Errorf("cache file mode %v, want 0600", fi.Mode().Perm())
 	}
-	var cl cachedLists
+	var cl storage.CachedLists
 	data, _ := os.ReadFile(files[0])
 	if err := json.Unmarshal(data, &cl); err != nil || cl.Profiles == nil || len(cl.Profiles.Items) != 30 {
 		t.Fatalf("the cache holds %v (%v), want 30 profiles", cl.Profiles, err)

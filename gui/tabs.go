@@ -14,6 +14,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui/datatable"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // resourcePane is what the key view does with each of its four tabs,
@@ -27,7 +28,7 @@ type resourcePane interface {
 	// beginLoad shows that the list is being fetched.
 	beginLoad()
 	// showCached shows the list cached on disk, unless a fresh one came.
-	showCached(cl *cachedLists)
+	showCached(cl *storage.CachedLists)
 	// fetch lists the rows from Apple in the background.
 	fetch(ctx context.Context, gen int, keyID string, client *core.Client)
 	// fail shows why the list could not be fetched, with Retry.
@@ -47,7 +48,7 @@ type tabSpec[T any] struct {
 	tone             func(T) datatable.Tone
 	key              func(T) string
 	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
-	cached           func(*cachedLists) **cachedList[T]
+	cached           func(*storage.CachedLists) **storage.CachedList[T]
 	// download makes a row's download item; nil for lists with nothing to
 	// download.
 	download func(T) core.DownloadItem
@@ -126,7 +127,7 @@ func (t *resourceTab[T]) buildUI() {
 		widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), t.onRetry), t.problemLine)
 	t.problemBar.Hide()
 
-	t.individual = newIndividualPane(t.v.u)
+	t.individual = newIndividualPane(t.v.onAddNew)
 
 	t.status = &widget.Label{SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
 	t.statusBar = widget.NewProgressBar()
@@ -205,7 +206,7 @@ func (t *resourceTab[T]) updateProgress() {
 	t.updateStatus()
 }
 
-func (t *resourceTab[T]) showCached(cl *cachedLists) {
+func (t *resourceTab[T]) showCached(cl *storage.CachedLists) {
 	c := *t.spec.cached(cl)
 	if c == nil || t.fresh {
 		return // nothing cached, or Apple answered first
@@ -226,8 +227,7 @@ func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
 }
 
 func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, client *core.Client) {
-	u := t.v.u
-	u.background(func(context.Context) {
+	t.v.work.background(func(context.Context) {
 		rows, err := t.spec.list(ctx, client, core.ListOptions{OnPage: func(done, total int) {
 			fyne.Do(func() {
 				if t.v.current(gen) {
@@ -238,8 +238,8 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 		now := time.Now()
 		if err == nil {
 			// A cache that cannot be written costs only speed next time.
-			_ = u.cache.update(keyID, func(cl *cachedLists) {
-				*t.spec.cached(cl) = &cachedList[T]{FetchedAt: now, Items: rows}
+			_ = t.v.cache.Update(keyID, func(cl *storage.CachedLists) {
+				*t.spec.cached(cl) = &storage.CachedList[T]{FetchedAt: now, Items: rows}
 			})
 		}
 		rl := client.LastRateLimit()
@@ -313,7 +313,7 @@ func (t *resourceTab[T]) onSelectionChanged(selected []T) {
 }
 
 func (t *resourceTab[T]) onDownloadRow(row T) {
-	t.v.u.startDownload([]core.DownloadItem{t.spec.download(row)})
+	t.v.download([]core.DownloadItem{t.spec.download(row)})
 }
 
 func (t *resourceTab[T]) onDownloadSelected() {
@@ -322,5 +322,5 @@ func (t *resourceTab[T]) onDownloadSelected() {
 	for i, r := range rows {
 		items[i] = t.spec.download(r)
 	}
-	t.v.u.startDownload(items)
+	t.v.download(items)
 }

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -236,19 +237,81 @@ const (
 )
 
 func (m message) set(t tone, text string) {
-	switch t {
-	case toneError:
-		m.Importance = widget.DangerImportance
-	case toneWarning:
-		m.Importance = widget.WarningImportance
-	case toneSuccess:
-		m.Importance = widget.SuccessImportance
-	case toneNote:
-		m.Importance = widget.LowImportance
-	default:
-		m.Importance = widget.MediumImportance
-	}
+	m.Importance = toneImportance(t)
 	m.Label.SetText(text)
 }
 
 func (m message) clear() { m.set(toneNone, "") }
+
+// toneImportance maps a tone to the label importance that colours it.
+func toneImportance(t tone) widget.Importance {
+	switch t {
+	case toneError:
+		return widget.DangerImportance
+	case toneWarning:
+		return widget.WarningImportance
+	case toneSuccess:
+		return widget.SuccessImportance
+	case toneNote:
+		return widget.LowImportance
+	}
+	return widget.MediumImportance
+}
+
+// tightVBox stacks objects without padding between them, for the two lines
+// of a row, which carry their own inner padding.
+type tightVBox struct{}
+
+func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s.Width = fyne.Max(s.Width, m.Width)
+		s.Height += m.Height
+	}
+	// The labels' own padding is generous; overlapping them slightly keeps
+	// two lines together as one item.
+	return s.SubtractWidthHeight(0, theme.Padding()*float32(len(objs)-1)*2)
+}
+
+func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	overlap := theme.Padding() * 2
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - overlap
+	}
+}
+
+// minWidth lays out one object at least w wide, so that wrapped text in a
+// dialog gets a readable line length instead of Fyne's narrowest fit.
+type minWidth struct{ w float32 }
+
+func (l *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s.Max(fyne.NewSize(l.w, 0))
+}
+
+func (l *minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// newDropZone frames content like a drop target: a tinted, rounded area
+// with a primary-coloured outline.
+func newDropZone(content fyne.CanvasObject) fyne.CanvasObject {
+	primary := theme.Color(theme.ColorNamePrimary)
+	r, g, b, _ := primary.RGBA()
+	frame := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x14})
+	frame.StrokeColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0xa0}
+	frame.StrokeWidth = 2
+	frame.CornerRadius = theme.InputRadiusSize() * 2
+	return container.NewStack(frame, container.New(layout.NewCustomPaddedLayout(16, 16, 16, 16), content))
+}

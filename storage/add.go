@@ -4,20 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 )
 
-// NewKey is what Add needs to link a key.
+// NewKey is what Prepare needs to link a key. ReadKeyFile and ParseKeyData
+// make one from a key file; a form then sets what the user typed.
 type NewKey struct {
 	Name     string       // default: the Key ID
 	KeyID    string       // default: from FileName (AuthKey_<KEYID>.p8)
 	IssuerID string       // a UUID for team and enterprise keys; empty for individual keys
 	Kind     core.KeyKind // default: team
-	Data     []byte       // the .p8 file's contents, as read
+	Data     []byte       // the .p8 file's contents, as read, or the key's PEM
 	FileName string       // the .p8 file's name or path, for the Key ID default
+	// Repairs says what reading the file changed to get Data (ReadKeyFile,
+	// ParseKeyData); Prepare passes it on as a warning.
+	Repairs []string
 }
 
 // String describes the new key without its contents.
@@ -31,42 +36,49 @@ func (n NewKey) GoString() string { return n.String() }
 // Format makes every fmt verb print the redacted form.
 func (n NewKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, n.String()) }
 
-// Add validates a key and links it: the private key goes to the keychain
-// first, then the metadata to keys.json; if the metadata cannot be written,
-// the private key is taken back out. The warnings are for the user to read
-// (an unusual Key ID, repairs made to the file). Bad input is a
-// *ValidationError naming the field; a key, Key ID or name already linked is
-// refused naming the entry that has it (a *DuplicateError).
-//
-// Adding a key that is linked but whose private key is missing from the
-// keychain (or damaged there) puts it back: that is the remedy the vault's
-// messages give.
-func (v *Vault) Add(ctx context.Context, nk NewKey) (Key, []string, error) {
-	entry, parsed, warnings, err := prepare(nk)
-	if err != nil {
-		return Key{}, nil, err
-	}
-	return v.add(ctx, entry, parsed, warnings)
+// Prepared is a key checked as Link will check it (every field, duplicates
+// included) and parsed once, ready to verify and link. Its String prints no
+// key material.
+type Prepared struct {
+	entry    Key // without ID and AddedAt, which Link gives it
+	parsed   *keyfile.Key
+	warnings []string
+	restores string // the name of the linked entry whose missing private key this puts back
 }
 
-// AddFastlane links the key in a fastlane API key JSON file, named name (the
-// Key ID when empty).
-func (v *Vault) AddFastlane(ctx context.Context, data []byte, name string) (Key, []string, error) {
-	f, err := keyfile.ParseFastlane(data)
-	if err != nil {
-		return Key{}, nil, &ValidationError{Field: FieldFile, Err: err}
-	}
-	entry, parsed, warnings, err := prepare(NewKey{Name: name, KeyID: f.KeyID, IssuerID: f.IssuerID, Kind: f.Kind, Data: f.Key.PEM})
-	if err != nil {
-		return Key{}, nil, err
-	}
-	return v.add(ctx, entry, parsed, append(warnings, repairWarnings(f.Key.Repairs)...))
+// Credentials are the key's, to check it with Apple before it is linked.
+func (p *Prepared) Credentials() core.Credentials {
+	return core.Credentials{KeyID: p.entry.KeyID, IssuerID: p.entry.IssuerID, Kind: p.entry.Kind, PrivateKey: p.parsed.PrivateKey}
 }
 
-// Check validates nk as Add would, duplicates included, without touching the
-// keychain or writing anything: for forms that validate as the user types.
-func (v *Vault) Check(ctx context.Context, nk NewKey) ([]string, error) {
-	entry, parsed, warnings, err := prepare(nk)
+// Warnings are for the user to read: an unusual Key ID, repairs made to the
+// file.
+func (p *Prepared) Warnings() []string { return slices.Clone(p.warnings) }
+
+// Name is the name the key will be linked under: the one typed, or, when
+// this re-imports a linked key whose private key is missing, that entry's.
+func (p *Prepared) Name() string {
+	if p.restores != "" {
+		return p.restores
+	}
+	return p.entry.Name
+}
+
+// String describes the prepared key without key material.
+func (p *Prepared) String() string {
+	return fmt.Sprintf("storage.Prepared{%q, Key ID %s, %s, fingerprint %s}", p.Name(), p.entry.KeyID, p.entry.Kind, p.entry.Fingerprint)
+}
+
+// Prepare checks nk as Link will: every field, the file, and that neither the
+// key nor its Key ID nor its name is linked already. It touches neither the
+// keychain nor keys.json, unless the key is linked and its private key must
+// be looked at: a re-import of a key whose private key is missing from the
+// keychain is allowed (Link puts it back). Bad fields are a *ValidationError,
+// or ValidationErrors when several are bad (see FieldErrors); a key, Key ID
+// or name already linked is refused naming the entry that has it (a
+// *DuplicateError inside a *ValidationError).
+func (v *Vault) Prepare(ctx context.Context, nk NewKey) (*Prepared, error) {
+	p, err := prepare(nk)
 	if err != nil {
 		return nil, err
 	}
@@ -74,51 +86,113 @@ func (v *Vault) Check(ctx context.Context, nk NewKey) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := duplicate(keys, entry, parsed.Fingerprint); err != nil {
+	restore, err := v.clash(ctx, keys, p)
+	if err != nil {
 		return nil, err
 	}
-	return warnings, nil
+	if restore != nil {
+		p.restores = restore.Name
+	}
+	return p, nil
 }
 
-// prepare checks everything that needs neither the keychain nor keys.json.
-func prepare(nk NewKey) (Key, *keyfile.Key, []string, error) {
-	var warnings []string
+// Link links p: the private key goes to the keychain, then the metadata to
+// keys.json; if the metadata cannot be written, the private key is taken
+// back out. When verify is not nil it runs first, with the credentials
+// (the caller's network call; Link runs off the UI goroutine), and when it
+// fails nothing is saved and the error is a *VerifyError. Once verification
+// passed, saving is not cancelled by ctx ending (it is bounded by
+// InteractiveTimeout): the keychain may be showing an unlock prompt, and
+// throwing away a check that passed helps nobody. A verified key's check is
+// recorded. Without verify, saving waits as long as ctx allows.
+//
+// The warnings are p.Warnings() followed by any that linking added (a
+// private key put back, a check that could not be recorded). Linking a key
+// that is linked but whose private key is missing from the keychain (or
+// damaged there) puts it back and returns that entry.
+func (v *Vault) Link(ctx context.Context, p *Prepared, verify func(context.Context, core.Credentials) error) (Key, []string, error) {
+	if err := ctx.Err(); err != nil {
+		return Key{}, nil, err
+	}
+	sctx := ctx
+	if verify != nil {
+		if err := verify(ctx, p.Credentials()); err != nil {
+			return Key{}, nil, &VerifyError{Err: err}
+		}
+		var cancel context.CancelFunc
+		sctx, cancel = WithInteractiveTimeout(context.WithoutCancel(ctx))
+		defer cancel()
+	}
+	k, warnings, err := v.add(sctx, p)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	if verify != nil {
+		if _, err := v.RecordCheck(sctx, k.ID, v.now(), nil); err != nil {
+			warnings = append(warnings, "the key is linked, but its check could not be recorded: "+err.Error())
+		}
+	}
+	return k, warnings, nil
+}
+
+// Add is Prepare then Link without verification: for tests, the demo and
+// callers that never ask Apple.
+func (v *Vault) Add(ctx context.Context, nk NewKey) (Key, []string, error) {
+	p, err := v.Prepare(ctx, nk)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	return v.Link(ctx, p, nil)
+}
+
+// prepare checks everything that needs neither the keychain nor keys.json,
+// and reports every bad field, not just the first.
+func prepare(nk NewKey) (*Prepared, error) {
+	var (
+		errs     ValidationErrors
+		warnings []string
+	)
+	bad := func(f Field, err error) { errs = append(errs, &ValidationError{Field: f, Err: err}) }
 	keyID := strings.TrimSpace(nk.KeyID)
 	if keyID == "" && nk.FileName != "" {
 		keyID = keyfile.KeyIDFromFilename(nk.FileName)
 	}
-	warning, err := keyfile.CheckKeyID(keyID)
-	if err != nil {
-		return Key{}, nil, nil, &ValidationError{Field: FieldKeyID, Err: err}
-	}
+	warning, keyIDErr := keyfile.CheckKeyID(keyID)
 	if warning != "" {
 		warnings = append(warnings, warning)
-	}
-	kind := nk.Kind
-	if kind == "" {
-		kind = core.KindTeam
-	}
-	if err := keyfile.CheckKind(kind); err != nil {
-		return Key{}, nil, nil, &ValidationError{Field: FieldKind, Err: err}
-	}
-	issuer := strings.TrimSpace(nk.IssuerID)
-	if err := keyfile.CheckIssuerID(kind, issuer); err != nil {
-		return Key{}, nil, nil, &ValidationError{Field: FieldIssuerID, Err: err}
 	}
 	name := nk.Name
 	if strings.TrimSpace(name) == "" {
 		name = keyID
 	}
-	name, err = keyfile.CheckName(name)
-	if err != nil {
-		return Key{}, nil, nil, &ValidationError{Field: FieldName, Err: err}
+	// A name left to follow a bad Key ID is that Key ID's fault, said once.
+	name, err := keyfile.CheckName(name)
+	if err != nil && (strings.TrimSpace(nk.Name) != "" || keyIDErr == nil) {
+		bad(FieldName, err)
+	}
+	if keyIDErr != nil {
+		bad(FieldKeyID, keyIDErr)
+	}
+	kind := nk.Kind
+	if kind == "" {
+		kind = core.KindTeam
+	}
+	issuer := strings.TrimSpace(nk.IssuerID)
+	if err := keyfile.CheckKind(kind); err != nil {
+		bad(FieldKind, err)
+	} else if err := keyfile.CheckIssuerID(kind, issuer); err != nil {
+		bad(FieldIssuerID, err)
 	}
 	parsed, err := keyfile.Parse(nk.Data)
 	if err != nil {
-		return Key{}, nil, nil, &ValidationError{Field: FieldFile, Err: err}
+		bad(FieldFile, err)
 	}
+	if err := validationError(errs); err != nil {
+		return nil, err
+	}
+	warnings = append(warnings, repairWarnings(append(slices.Clone(nk.Repairs), parsed.Repairs...))...)
 	entry := Key{Name: name, KeyID: keyID, IssuerID: issuer, Kind: kind, Fingerprint: parsed.Fingerprint}
-	return entry, parsed, append(warnings, repairWarnings(parsed.Repairs)...), nil
+	return &Prepared{entry: entry, parsed: parsed, warnings: warnings}, nil
 }
 
 func repairWarnings(repairs []string) []string {
@@ -126,6 +200,24 @@ func repairWarnings(repairs []string) []string {
 		return nil
 	}
 	return []string{"the key file was repaired: " + strings.Join(repairs, "; ")}
+}
+
+// clash refuses p when a linked key has the same private key, Key ID or
+// name, except for the re-import the missing-key message asks for: the same
+// private key, whose keychain copy is missing or damaged. That entry is
+// returned, to put the private key back.
+func (v *Vault) clash(ctx context.Context, keys []Key, p *Prepared) (restore *Key, err error) {
+	existing, dupErr := duplicate(keys, p.entry, p.parsed.Fingerprint)
+	if dupErr == nil {
+		return nil, nil
+	}
+	if existing.Fingerprint != p.parsed.Fingerprint {
+		return nil, dupErr
+	}
+	if _, err := v.loadSecret(ctx, *existing); !needsReimport(err) {
+		return nil, dupErr
+	}
+	return existing, nil
 }
 
 // duplicate finds a linked key with the same private key, Key ID or name.
@@ -151,39 +243,58 @@ func duplicate(keys []Key, entry Key, fingerprint string) (*Key, error) {
 	return nil, nil
 }
 
-func (v *Vault) add(ctx context.Context, entry Key, parsed *keyfile.Key, warnings []string) (Key, []string, error) {
-	secret := string(parsed.PEM)
+// add links p under the locks. A fresh key's id is recorded as pending in
+// keys.json before its private key goes to the keychain, and the record is
+// cleared by the same write that lists the key: a process killed in between
+// leaves a record, and the next Open deletes the unlisted private key.
+func (v *Vault) add(ctx context.Context, p *Prepared) (Key, []string, error) {
+	secret := string(p.parsed.PEM)
+	warnings := p.Warnings()
 	var out Key
 	err := v.update(ctx, func(tx *txn) error {
-		existing, dupErr := duplicate(tx.doc.Keys, entry, parsed.Fingerprint)
-		if dupErr != nil {
-			if existing.Fingerprint != parsed.Fingerprint {
-				return dupErr
-			}
-			if _, err := v.loadSecret(ctx, *existing); !needsReimport(err) {
-				return dupErr
-			}
-			// The re-import that the missing-key message asks for.
-			if err := v.storeSecret(ctx, tx, existing.ID, secret, false); err != nil {
+		existing, err := v.clash(ctx, tx.doc.Keys, p)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			if err := v.storeSecret(ctx, existing.ID, secret); err != nil {
 				return fmt.Errorf("restoring the private key of %q: %w", existing.Name, err)
 			}
 			out = *existing
 			warnings = append(warnings, fmt.Sprintf("the private key of %q was missing from the keychain and has been put back", existing.Name))
 			return nil
 		}
+		entry := p.entry
 		entry.ID = newID(tx.doc)
 		entry.AddedAt = v.now().UTC()
-		if err := v.storeSecret(ctx, tx, entry.ID, secret, true); err != nil {
+		pending := PendingDelete{ID: entry.ID, Name: entry.Name, KeyID: entry.KeyID, Since: entry.AddedAt}
+		tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, pending)
+		if err := tx.save(); err != nil {
+			tx.dropPending(entry.ID)
+			return fmt.Errorf("adding %q: %w", entry.Name, err)
+		}
+		if err := v.kc.Set(ctx, entry.ID, secret); err != nil {
+			if !mayLandLate(err) {
+				tx.forgetPending(entry.ID)
+			}
+			return fmt.Errorf("adding %q: %w", entry.Name, err)
+		}
+		if err := v.checkStored(ctx, entry.ID, secret); err != nil {
+			if v.takeBack(ctx, entry.ID) == nil {
+				tx.forgetPending(entry.ID)
+			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
 		if v.crash("add:secret-stored") {
 			return errCrashed
 		}
 		tx.doc.Keys = append(tx.doc.Keys, entry)
+		tx.dropPending(entry.ID)
 		if err := tx.save(); err != nil {
 			tx.doc.Keys = tx.doc.Keys[:len(tx.doc.Keys)-1]
+			tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, pending)
 			if derr := v.takeBack(ctx, entry.ID); derr != nil {
-				return fmt.Errorf("adding %q: %w (its private key also stays in the keychain, unused: %v)", entry.Name, err, derr)
+				return fmt.Errorf("adding %q: %w (its private key also stays in the keychain, unused, until ASC Keys next starts: %v)", entry.Name, err, derr)
 			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
@@ -196,26 +307,48 @@ func (v *Vault) add(ctx context.Context, entry Key, parsed *keyfile.Key, warning
 	return out, warnings, nil
 }
 
-// storeSecret puts secret in the keychain under id and reads it back: a
-// Secret Service whose unlock prompt was dismissed reports success without
-// storing anything. When the keychain stops answering, a fresh id is
-// recorded for CleanUp, since the write may still land after we gave up.
-func (v *Vault) storeSecret(ctx context.Context, tx *txn, id, secret string, fresh bool) error {
-	if err := v.kc.Set(ctx, id, secret); err != nil {
-		if fresh && (errors.Is(err, ErrKeychainTimeout) || errors.Is(err, context.Canceled)) {
-			tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, PendingDelete{ID: id, Since: v.now().UTC()})
-			_ = tx.save() // best effort: an orphan secret is harmless, just untidy
+// mayLandLate reports whether a keychain write that failed may still be
+// carried out: it was given up on, not refused.
+func mayLandLate(err error) bool {
+	return errors.Is(err, ErrKeychainTimeout) || errors.Is(err, context.Canceled)
+}
+
+// dropPending clears the pending record of id from the document (not yet
+// saved).
+func (tx *txn) dropPending(id string) {
+	kept := tx.doc.PendingDeletes[:0:0]
+	for _, p := range tx.doc.PendingDeletes {
+		if p.ID != id {
+			kept = append(kept, p)
 		}
+	}
+	tx.doc.PendingDeletes = kept
+}
+
+// forgetPending clears the record of a fresh id whose private key is known
+// not to be in the keychain. Best effort: a stale record only costs CleanUp
+// a delete.
+func (tx *txn) forgetPending(id string) {
+	tx.dropPending(id)
+	_ = tx.save()
+}
+
+// storeSecret puts secret in the keychain under id and checks it is there.
+func (v *Vault) storeSecret(ctx context.Context, id, secret string) error {
+	if err := v.kc.Set(ctx, id, secret); err != nil {
 		return err
 	}
+	return v.checkStored(ctx, id, secret)
+}
+
+// checkStored reads a secret just stored back: a Secret Service whose unlock
+// prompt was dismissed reports success without storing anything.
+func (v *Vault) checkStored(ctx context.Context, id, secret string) error {
 	got, err := v.kc.Get(ctx, id)
-	if err == nil && got == secret {
+	switch {
+	case err == nil && got == secret:
 		return nil
-	}
-	if fresh {
-		_ = v.takeBack(ctx, id)
-	}
-	if err != nil && !errors.Is(err, ErrSecretNotFound) {
+	case err != nil && !errors.Is(err, ErrSecretNotFound):
 		return err
 	}
 	return errors.New("the keychain accepted the private key but did not keep it (was its unlock prompt dismissed?): unlock the keychain and try again")

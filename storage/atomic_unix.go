@@ -21,12 +21,15 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	defer t.Cleanup()
+	atomicStep(path, "temp-created")
 	if _, err := t.Write(data); err != nil {
 		return err
 	}
+	atomicStep(path, "temp-written")
 	if err := t.CloseAtomicallyReplace(); err != nil {
 		return err
 	}
+	atomicStep(path, "renamed")
 	return syncDir(dir)
 }
 

@@ -31,10 +31,12 @@ func writeFileAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(f.Name())
 		}
 	}()
+	atomicStep(path, "temp-created")
 	if _, err = f.Write(data); err != nil {
 		f.Close()
 		return err
 	}
+	atomicStep(path, "temp-written")
 	if err = f.Sync(); err != nil {
 		f.Close()
 		return err
@@ -44,7 +46,11 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	for attempt := 0; ; attempt++ {
 		err = os.Rename(f.Name(), path)
-		if err == nil || attempt == 20 || !retryable(err) {
+		if err == nil {
+			atomicStep(path, "renamed")
+			return nil
+		}
+		if attempt == 20 || !retryable(err) {
 			return err
 		}
 		time.Sleep(50 * time.Millisecond)

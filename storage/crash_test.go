@@ -32,11 +32,10 @@ const (
 	crashHelperEnv = "ASCKEYS_CRASH_HELPER"
 	crashDirEnv    = "ASCKEYS_CRASH_DIR"
 	crashSeedEnv   = "ASCKEYS_CRASH_SEED"
-	// crashKills is how many times the child is killed; crashBudget bounds
-	// the whole test, so a slow machine kills fewer times rather than
-	// running long (the test says how many kills it managed).
-	crashKills  = 200
-	crashBudget = 40 * time.Second
+	// crashKills is how many times the child is killed, every time: the
+	// README promises that many. Each kill takes some 40 ms, so a slow
+	// machine runs longer rather than proving less.
+	crashKills = 200
 	// crashMaxLive is how many keys the child keeps before it removes one,
 	// so keys.json stays small and every run both adds and removes.
 	crashMaxLive = 4
@@ -251,7 +250,7 @@ func TestVaultSurvivesKills(t *testing.T) {
 	start := time.Now()
 	var kills, midOp, midWrite, beforeReady, written int
 	seenTemps := map[string]bool{}
-	for kills < crashKills && time.Since(start) < crashBudget {
+	for kills < crashKills {
 		lines := runCrashChild(t, dir, seed+uint64(kills), rng)
 		kills++
 		if !state.apply(t, lines) {
@@ -332,6 +331,16 @@ func TestVaultSurvivesKills(t *testing.T) {
 		if len(after.PendingDeletes) != 0 {
 			t.Fatalf("kill %d: %d removals still pending after Open and CleanUp", kills, len(after.PendingDeletes))
 		}
+		if temps := vaultTemps(t, vaultDir); len(temps) != 0 {
+			t.Fatalf("kill %d: Open left the temporary files of interrupted writes: %v", kills, temps)
+		}
+		// A kill between storing a private key and saving keys.json leaves
+		// the secret under an id nothing lists, but recorded: Open deletes it.
+		for _, account := range fileKeychainAccounts(t, kc) {
+			if _, ok := state.live[account]; !ok {
+				t.Fatalf("kill %d: the keychain holds a private key (id %s) that no key lists", kills, account)
+			}
+		}
 		for id, k := range state.live {
 			creds, err := v.Credentials(ctx, id)
 			if err != nil {
@@ -347,21 +356,8 @@ func TestVaultSurvivesKills(t *testing.T) {
 			}
 		}
 	}
-	elapsed := time.Since(start)
-	// A kill between storing a private key and saving keys.json leaves the
-	// secret in the keychain under an id nothing lists: never a lost key,
-	// but worth knowing how often.
-	orphans := 0
-	for _, account := range fileKeychainAccounts(t, newFileKeychain(filepath.Join(dir, "keychain"))) {
-		if _, ok := state.live[account]; !ok {
-			orphans++
-		}
-	}
-	t.Logf("%d kills in %s: %d mid-operation, %d before the child was ready; %d left a temporary keys.json behind (killed mid-write); %d keys live at the end, %d removed; %d private keys orphaned in the keychain by kills mid-add",
-		kills, elapsed.Round(time.Millisecond), midOp, beforeReady, midWrite, len(state.live), len(state.removed), orphans)
-	if kills < crashKills/4 {
-		t.Errorf("only %d kills within %s: too few to mean much", kills, crashBudget)
-	}
+	t.Logf("%d kills in %s: %d mid-operation, %d before the child was ready; %d left a temporary keys.json behind (killed mid-write); %d keys live at the end, %d removed",
+		kills, time.Since(start).Round(time.Millisecond), midOp, beforeReady, midWrite, len(state.live), len(state.removed))
 	if midOp == 0 {
 		t.Error("no kill landed mid-operation: the test proved nothing")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 )
 
@@ -39,20 +40,36 @@ func (v *Vault) Rename(ctx context.Context, id, newName string) error {
 	})
 }
 
-// RecordVerification stores the outcome of checking the key against Apple at
-// time at: errMsg empty means Apple accepted it. The message is cleaned of
-// anything that looks like a key or a token before it is stored.
-func (v *Vault) RecordVerification(ctx context.Context, id string, at time.Time, errMsg string) error {
+// RecordCheck records how a check of the key with vault id id against Apple
+// went, at time at: err nil means Apple accepted the key; an error wrapping a
+// *core.APIError is Apple's own answer, and the key is marked rejected with
+// its message (cleaned of anything that looks like a key or a token). Any
+// other failure (network down, DNS, timeout, cancelled, TLS) never reached
+// Apple and says nothing about the key: its state is left exactly as it was
+// and recorded is false.
+func (v *Vault) RecordCheck(ctx context.Context, id string, at time.Time, err error) (recorded bool, _ error) {
+	var apiErr *core.APIError
+	if err != nil && !errors.As(err, &apiErr) {
+		return false, nil
+	}
+	if err := v.record(ctx, id, at, err); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// record stores a check's outcome: checkErr nil is a success.
+func (v *Vault) record(ctx context.Context, id string, at time.Time, checkErr error) error {
 	return v.update(ctx, func(tx *txn) error {
 		i, err := tx.index(id)
 		if err != nil {
 			return err
 		}
 		k := &tx.doc.Keys[i]
-		if errMsg == "" {
+		if checkErr == nil {
 			k.LastVerified, k.LastError, k.LastErrorAt = at.UTC(), "", time.Time{}
 		} else {
-			k.LastError, k.LastErrorAt = cleanErrorText(errMsg), at.UTC()
+			k.LastError, k.LastErrorAt = cleanErrorText(checkErr.Error()), at.UTC()
 		}
 		return tx.save()
 	})
@@ -85,21 +102,24 @@ func (v *Vault) Remove(ctx context.Context, id string) error {
 	})
 }
 
-// CleanUp deletes the private keys of removed keys that an earlier Remove
-// could not delete (keychain locked, process killed). Open calls it.
+// CleanUp deletes the private keys that no key lists: those of removed keys
+// that an earlier Remove could not delete (keychain locked, process killed),
+// and those an add stored before it was interrupted. Open calls it.
 func (v *Vault) CleanUp(ctx context.Context) error {
-	return v.update(ctx, func(tx *txn) error {
-		var errs []error
-		for _, p := range append([]PendingDelete(nil), tx.doc.PendingDeletes...) {
-			if err := v.finishDelete(ctx, tx, p.ID); err != nil {
-				errs = append(errs, err)
-			}
+	return v.update(ctx, func(tx *txn) error { return v.cleanUp(ctx, tx) })
+}
+
+func (v *Vault) cleanUp(ctx context.Context, tx *txn) error {
+	var errs []error
+	for _, p := range append([]PendingDelete(nil), tx.doc.PendingDeletes...) {
+		if err := v.finishDelete(ctx, tx, p.ID); err != nil {
+			errs = append(errs, err)
 		}
-		if len(errs) > 0 {
-			return fmt.Errorf("%w: %d removed keys' private keys are still in the keychain and will be deleted next time: %w", ErrCleanupPending, len(errs), errors.Join(errs...))
-		}
-		return nil
-	})
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %d private keys that no key lists are still in the keychain and will be deleted next time: %w", ErrCleanupPending, len(errs), errors.Join(errs...))
+	}
+	return nil
 }
 
 // finishDelete deletes a pending secret and clears its record. A secret that
@@ -112,13 +132,7 @@ func (v *Vault) finishDelete(ctx context.Context, tx *txn, id string) error {
 	if v.crash("remove:secret-deleted") {
 		return errCrashed
 	}
-	kept := tx.doc.PendingDeletes[:0:0]
-	for _, p := range tx.doc.PendingDeletes {
-		if p.ID != id {
-			kept = append(kept, p)
-		}
-	}
-	tx.doc.PendingDeletes = kept
+	tx.dropPending(id)
 	_ = tx.save()
 	return nil
 }

@@ -42,7 +42,7 @@ const (
 	FieldFile     Field = "file"
 )
 
-// ValidationError is bad input to Add: a .p8 that is refused, a missing
+// ValidationError is bad input to Prepare or Add: a .p8 that is refused, a missing
 // Issuer ID, a name in use. Its message is the user's to read.
 type ValidationError struct {
 	Field Field
@@ -54,6 +54,71 @@ func (e *ValidationError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error (a *keyfile.Error or *DuplicateError).
 func (e *ValidationError) Unwrap() error { return e.Err }
+
+// ValidationErrors is every problem Prepare found in a NewKey, one per field,
+// in the order of the form (name, Key ID, kind, Issuer ID, file), so a form
+// can mark each field at once. errors.As finds the first *ValidationError.
+type ValidationErrors []*ValidationError
+
+// Error joins the messages into one line.
+func (e ValidationErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, ve := range e {
+		msgs[i] = ve.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns each field's error, so errors.Is and errors.As look at all.
+func (e ValidationErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, ve := range e {
+		errs[i] = ve
+	}
+	return errs
+}
+
+// FieldErrors maps each field that err (a *ValidationError, ValidationErrors
+// or an error wrapping one) finds fault with to that fault. It is nil when err
+// is about no field.
+func FieldErrors(err error) map[Field]error {
+	var all ValidationErrors
+	if !errors.As(err, &all) {
+		var one *ValidationError
+		if !errors.As(err, &one) {
+			return nil
+		}
+		all = ValidationErrors{one}
+	}
+	out := make(map[Field]error, len(all))
+	for _, ve := range all {
+		if _, seen := out[ve.Field]; !seen {
+			out[ve.Field] = ve
+		}
+	}
+	return out
+}
+
+// validationError is nil, the one error, or all of them.
+func validationError(errs ValidationErrors) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errs
+}
+
+// VerifyError is Link's verification failing: nothing was saved. Its message
+// is the verification's own.
+type VerifyError struct{ Err error }
+
+// Error returns the verification error's text.
+func (e *VerifyError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the verification error.
+func (e *VerifyError) Unwrap() error { return e.Err }
 
 // DuplicateError refuses a key, Key ID or name that is already linked, and
 // names the entry that has it.

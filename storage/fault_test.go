@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,20 +18,48 @@ import (
 
 var errDiskFull = errors.New("no space left on device (simulated)")
 
+// testFaults is the faults hook of the tests: per vault, a replacement for
+// its file writes and a step at which its operations die; per path, a look
+// at each step of its atomic writes.
+type testFaults struct{ writes, crashes, steps sync.Map } // *Vault or path → func
+
+func (f *testFaults) atomicStep(path, step string) {
+	if s, ok := f.steps.Load(path); ok {
+		s.(func(string))(step)
+	}
+}
+
+func (f *testFaults) writeFile(v *Vault, path string, data []byte) error {
+	if w, ok := f.writes.Load(v); ok {
+		return w.(func(string, []byte) error)(path, data)
+	}
+	return writeFileAtomic(path, data)
+}
+
+func (f *testFaults) crash(v *Vault, step string) bool {
+	c, ok := f.crashes.Load(v)
+	return ok && c.(func(string) bool)(step)
+}
+
+var vaultFaults = &testFaults{}
+
+// The hook is set before any test runs, and never changes.
+func init() { faults = vaultFaults }
+
 // failWrite makes the vault's nth write (counting from now) of the file named
 // base fail; other writes go through.
 func failWrite(v *Vault, base string, nth int32) {
 	var n atomic.Int32
-	v.writeFile = func(path string, data []byte) error {
+	vaultFaults.writes.Store(v, func(path string, data []byte) error {
 		if filepath.Base(path) == base && n.Add(1) == nth {
 			return errDiskFull
 		}
 		return writeFileAtomic(path, data)
-	}
+	})
 }
 
 func crashAt(v *Vault, step string) {
-	v.crashAt = func(s string) bool { return s == step }
+	vaultFaults.crashes.Store(v, func(s string) bool { return s == step })
 }
 
 func keychainErr(op Op, kind error) error { return &KeychainError{Op: op, Kind: kind} }
@@ -54,7 +83,8 @@ func shortCtx(t *testing.T) context.Context {
 
 // TestAddFaults fails each step of Add in turn. Whatever fails, the keys added
 // before stay intact, keys.json is unchanged or holds only bookkeeping, no
-// listed key lacks its private key, and adding the key again then works.
+// listed key lacks its private key, no private key is left in the keychain
+// unlisted once the vault is opened again, and adding the key again works.
 func TestAddFaults(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -63,7 +93,6 @@ func TestAddFaults(t *testing.T) {
 		is        error
 		msg       string
 		unchanged bool // keys.json must be byte-identical afterwards
-		orphan    bool // the new key's secret may stay in the keychain, unlisted
 		late      bool // the new key's secret may be there until the next start cleans it up
 	}{
 		{name: "keychain refuses the secret", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
@@ -90,15 +119,19 @@ func TestAddFaults(t *testing.T) {
 			failWrite(v, FileName, 1)
 			return nil
 		}, is: errDiskFull, msg: "nothing was changed", unchanged: true},
+		{name: "writing keys.json fails after the secret is stored", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
+			failWrite(v, FileName, 2)
+			return nil
+		}, is: errDiskFull, msg: "nothing was changed"},
 		{name: "writing keys.json and taking the secret back both fail", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
-			failWrite(v, FileName, 1)
+			failWrite(v, FileName, 2)
 			kc.Inject(Fault{Op: OpDelete, Err: keychainErr(OpDelete, ErrKeychainLocked)})
 			return nil
-		}, is: errDiskFull, msg: "stays in the keychain, unused", unchanged: true, orphan: true},
+		}, is: errDiskFull, msg: "stays in the keychain, unused, until ASC Keys next starts", late: true},
 		{name: "process dies after storing the secret", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
 			crashAt(v, "add:secret-stored")
 			return nil
-		}, is: errCrashed, unchanged: true, orphan: true},
+		}, is: errCrashed, late: true},
 		{name: "another process holds the lock", inject: func(t *testing.T, v *Vault, kc *MemKeychain) func() {
 			return holdLock(t, v)
 		}, ctx: shortCtx, is: ErrBusy, msg: "another ASC Keys window or command", unchanged: true},
@@ -136,12 +169,12 @@ func TestAddFaults(t *testing.T) {
 			if tc.unchanged && !bytes.Equal(after, before) {
 				t.Error("keys.json changed")
 			}
-			if n := len(kc.Accounts()); n != 2 && !tc.orphan && !tc.late {
+			if n := len(kc.Accounts()); n != 2 && !tc.late {
 				t.Errorf("%d secrets in the keychain, want the 2 listed ones", n)
 			}
 			kc.ClearFaults()
 			assertConsistent(t, v.Dir(), kc, a, b) // reopening also runs CleanUp
-			if n := len(kc.Accounts()); n != 2 && !tc.orphan {
+			if n := len(kc.Accounts()); n != 2 {
 				t.Errorf("after reopening, %d secrets in the keychain, want 2", n)
 			}
 			v = reopen(t, v.Dir(), kc)
@@ -256,4 +289,174 @@ func TestRemoveFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenDeletesTheSecretOfAnInterruptedAdd: a process killed after storing
+// a new key's private key and before listing the key leaves the secret in
+// the keychain under an id nothing lists (go-keyring cannot list entries to
+// find it). The add recorded the id first, so the next Open deletes it.
+func TestOpenDeletesTheSecretOfAnInterruptedAdd(t *testing.T) {
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	a, ka := mustAdd(t, v, "A", "AAAAA11111")
+	crashAt(v, "add:secret-stored")
+	nk, _ := newKey(t, "C", "CCCCC33333")
+	if _, _, err := v.Add(context.Background(), nk); !errors.Is(err, errCrashed) {
+		t.Fatalf("Add = %v, want the simulated crash", err)
+	}
+	var orphan string
+	for _, account := range kc.Accounts() {
+		if account != a.ID {
+			orphan = account
+		}
+	}
+	if orphan == "" {
+		t.Fatal("the crash came before the secret was stored: the test proves nothing")
+	}
+	if keys := list(t, v); len(keys) != 1 {
+		t.Fatalf("the interrupted key is listed: %v", keys)
+	}
+	v = reopen(t, v.Dir(), kc)
+	if _, ok := kc.Secret(orphan); ok {
+		t.Error("the next Open left the interrupted add's private key in the keychain")
+	}
+	if doc := readDoc(t, v); len(doc.PendingDeletes) != 0 {
+		t.Errorf("records left after Open: %v", doc.PendingDeletes)
+	}
+	assertConsistent(t, v.Dir(), kc, ka)
+}
+
+// TestOpenRemovesStaleTempFiles: a kill mid-write leaves the temporary file
+// of the atomic write beside keys.json; Open deletes such files, but only
+// under the lock, since another process's write in progress has one too.
+func TestOpenRemovesStaleTempFiles(t *testing.T) {
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	_, ka := mustAdd(t, v, "A", "AAAAA11111")
+	stale := []string{".keys.json8437264", ".keys.json.bak17", ".keys.json-123456", ".keys.json.replaced-20250304T050607Z99"}
+	kept := []string{"keys.json.notes", ".keys.jsonx", "AuthKey_AAAAA11111.p8", ".keys.json.lock"}
+	for _, name := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(filepath.Join(v.Dir(), name), []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := holdLock(t, v)
+	reopen(t, v.Dir(), kc)
+	if got := vaultTemps(t, v.Dir()); len(got) != len(stale)+2 { // plus .keys.jsonx and .keys.json.lock
+		t.Errorf("with the lock held by another process, Open deleted files: %v left", got)
+	}
+	release()
+	reopen(t, v.Dir(), kc)
+	for _, name := range stale {
+		if _, err := os.Stat(filepath.Join(v.Dir(), name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived Open: %v", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Stat(filepath.Join(v.Dir(), name)); err != nil {
+			t.Errorf("%s, not a temporary file, is gone: %v", name, err)
+		}
+	}
+	assertConsistent(t, v.Dir(), kc, ka)
+}
+
+// TestInterruptedWriteLeavesOldOrNew stops a save of keys.json (its backup
+// first, then the file) at every step of each atomic write and at every byte
+// of each temporary file, as a kill there would leave the folder: keys.json
+// is always the old or the new version in full, never a mix, and the next
+// Open lists exactly that version and deletes the temporary file.
+func TestInterruptedWriteLeavesOldOrNew(t *testing.T) {
+	ctx := context.Background()
+	kc := NewMemKeychain()
+	v := openTest(t, kc)
+	a, _ := mustAdd(t, v, "A", "AAAAA11111")
+	mustAdd(t, v, "B", "BBBBB22222") // so that keys.json.bak exists, and is replaced too
+	oldRaw, err := os.ReadFile(v.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type snapshot struct {
+		step  string
+		files map[string][]byte
+	}
+	var snaps []snapshot
+	look := func(path string) func(string) {
+		return func(step string) {
+			files := map[string][]byte{}
+			entries, _ := os.ReadDir(v.Dir())
+			for _, e := range entries {
+				if data, err := os.ReadFile(filepath.Join(v.Dir(), e.Name())); err == nil {
+					files[e.Name()] = data
+				}
+			}
+			snaps = append(snaps, snapshot{filepath.Base(path) + " " + step, files})
+		}
+	}
+	for _, p := range []string{v.Path(), v.backup} {
+		vaultFaults.steps.Store(p, look(p))
+		defer vaultFaults.steps.Delete(p)
+	}
+	if err := v.Rename(ctx, a.ID, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	newRaw, _ := os.ReadFile(v.Path())
+	if len(snaps) != 6 {
+		t.Fatalf("saw %d steps, want 3 for each of two writes", len(snaps))
+	}
+
+	stops := 0
+	for _, snap := range snaps {
+		var temps []string
+		for name := range snap.files {
+			if staleTempRE.MatchString(name) {
+				temps = append(temps, name)
+			}
+		}
+		// A kill while a temporary file is being written leaves any prefix
+		// of it; once written, all of it.
+		cut := []int{-1} // no temporary file: nothing to cut
+		if len(temps) == 1 {
+			cut = nil
+			for n := 0; n <= len(snap.files[temps[0]]); n++ {
+				cut = append(cut, n)
+			}
+		} else if len(temps) > 1 {
+			t.Fatalf("%s: several temporary files %v", snap.step, temps)
+		}
+		for _, n := range cut {
+			stops++
+			dir := filepath.Join(t.TempDir(), "asckeys")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range snap.files {
+				if n >= 0 && name == temps[0] {
+					data = data[:n]
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raw := snap.files[FileName]
+			want := "A"
+			switch {
+			case bytes.Equal(raw, newRaw):
+				want = "Renamed"
+			case !bytes.Equal(raw, oldRaw):
+				t.Fatalf("%s: keys.json is neither the old nor the new version:\n%s", snap.step, raw)
+			}
+			if _, err := decode(snap.files[BackupName]); err != nil {
+				t.Fatalf("%s: the backup does not parse: %v", snap.step, err)
+			}
+			w := reopen(t, dir, kc)
+			got, err := w.Get(ctx, a.ID)
+			if err != nil || got.Name != want {
+				t.Fatalf("%s, temporary file cut at %d: the key is %q (%v), want %q", snap.step, n, got.Name, err, want)
+			}
+			if left := vaultTemps(t, dir); len(left) != 0 {
+				t.Fatalf("%s: Open left %v", snap.step, left)
+			}
+		}
+	}
+	t.Logf("%d interruptions checked", stops)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -139,27 +140,30 @@ func encode(doc *document) ([]byte, error) {
 
 // txn is one read-modify-write of keys.json, under both locks.
 type txn struct {
-	v   *Vault
-	doc *document
-	raw []byte // the file as last read or written; the next backup
+	v        *Vault
+	doc      *document
+	raw      []byte // the file as read when the transaction began: the backup
+	backedUp bool   // raw is in the backup
 }
 
-// save writes the document: first the previous good version to the backup,
-// then the new one, each atomically. A failure leaves keys.json as it was.
+// save writes the document: first, once per transaction, the version it
+// began with to the backup, then the new one, each atomically. The backup is
+// thus the version before the last change, never a step within it (an add
+// saves its bookkeeping first). A failure leaves keys.json as it was.
 func (tx *txn) save() error {
 	data, err := encode(tx.doc)
 	if err != nil {
 		return err
 	}
-	if tx.raw != nil {
+	if tx.raw != nil && !tx.backedUp {
 		if err := tx.v.writeFile(tx.v.backup, tx.raw); err != nil {
 			return tx.v.writeError(tx.v.backup, err)
 		}
+		tx.backedUp = true
 	}
 	if err := tx.v.writeFile(tx.v.path, data); err != nil {
 		return tx.v.writeError(tx.v.path, err)
 	}
-	tx.raw = data
 	return nil
 }
 
@@ -226,6 +230,25 @@ func cleanErrorText(s string) string {
 		s = string(r[:maxErrorText]) + "…"
 	}
 	return s
+}
+
+// staleTempRE matches the temporary files of atomic writes in the vault's
+// folder: renameio's ".keys.json<digits>" and ".keys.json.bak<digits>",
+// Windows' ".keys.json-<digits>", and those of RestoreBackup's copy aside.
+var staleTempRE = regexp.MustCompile(`^\.` + regexp.QuoteMeta(FileName) + `(\.bak|\.replaced-[0-9TZ]+)?-?[0-9]+$`)
+
+// removeStaleTemps deletes the temporary files that writes interrupted by a
+// kill left behind. The caller holds the lock, so no write is under way.
+func removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && staleTempRE.MatchString(e.Name()) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // ensurePrivate tightens the folder to 0700 and the files to 0600 where an

@@ -52,6 +52,23 @@ func mustAdd(t *testing.T, v *Vault, name, keyID string) (Key, keyfiletest.Key) 
 	return got, k
 }
 
+// addFastlane links the key in a fastlane API key JSON file as the window
+// and the command line do, named name (the Key ID when empty).
+func addFastlane(ctx context.Context, v *Vault, data []byte, name string) (Key, []string, error) {
+	nk, err := ParseKeyData("api_key.json", data)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	nk.Name = name
+	return v.Add(ctx, nk)
+}
+
+// recordSuccess records that Apple accepted the key.
+func recordSuccess(ctx context.Context, v *Vault, id string, at time.Time) error {
+	_, err := v.RecordCheck(ctx, id, at, nil)
+	return err
+}
+
 func list(t *testing.T, v *Vault) []Key {
 	t.Helper()
 	keys, err := v.List(context.Background())

@@ -68,8 +68,8 @@ func TestNoKeyMaterialInAnyMessage(t *testing.T) {
 		_, err := keyfile.ParseFastlane([]byte(in))
 		expectErr("ParseFastlane "+name, err)
 		v := openTest(t, NewMemKeychain())
-		_, _, err = v.AddFastlane(ctx, []byte(in), "X")
-		expectErr("AddFastlane "+name, err)
+		_, _, err = addFastlane(ctx, v, []byte(in), "X")
+		expectErr("ReadKeyData and Add "+name, err)
 	}
 
 	// The key pasted into the wrong field.
@@ -129,7 +129,7 @@ func TestNoKeyMaterialInAnyMessage(t *testing.T) {
 	_, err = v.Credentials(ctx, entry.ID)
 	expectErr("Credentials, secret missing", err)
 	kc.Set(ctx, entry.ID, pemText)
-	if err := v.RecordVerification(ctx, entry.ID, testNow, "Apple said no to "+pemText); err != nil {
+	if _, err := v.RecordCheck(ctx, entry.ID, testNow, fmt.Errorf("Apple said no to %s: %w", pemText, &core.APIError{StatusCode: 401})); err != nil {
 		t.Fatal(err)
 	}
 	stored, _ := v.Get(ctx, entry.ID)

@@ -100,15 +100,38 @@ type Vault struct {
 	now               func() time.Time
 	sem               chan struct{} // one read-modify-write at a time in this process
 	lock              *flock.Flock  // and across processes
+}
 
-	// Test hooks: writeFile replaces files; crashAt, when it returns true,
-	// ends an operation at that step as if the process had died there.
-	writeFile func(path string, data []byte) error
-	crashAt   func(step string) bool
+// faults is nil in production. The tests (fault_test.go) set it once, before
+// any test runs, to make a vault's file writes fail or its operations end at
+// a step as if the process had died there, and to look at the folder at each
+// step of an atomic write.
+var faults interface {
+	writeFile(v *Vault, path string, data []byte) error
+	crash(v *Vault, step string) bool
+	atomicStep(path, step string)
+}
+
+// atomicStep tells the tests that an atomic write of path reached step.
+func atomicStep(path, step string) {
+	if faults != nil {
+		faults.atomicStep(path, step)
+	}
 }
 
 // errCrashed ends an operation at a simulated crash point.
 var errCrashed = errors.New("simulated crash")
+
+// writeFile replaces a file of the vault atomically.
+func (v *Vault) writeFile(path string, data []byte) error {
+	if faults != nil {
+		return faults.writeFile(v, path, data)
+	}
+	return writeFileAtomic(path, data)
+}
+
+// crash reports whether a test asked the operation to die at step.
+func (v *Vault) crash(step string) bool { return faults != nil && faults.crash(v, step) }
 
 // Open opens the vault in opts.Dir, creating the folder (mode 0700) when
 // needed and tightening the modes of an existing one. It fails only when the
@@ -116,8 +139,10 @@ var errCrashed = errors.New("simulated crash")
 // *CorruptConfigError from List and the other calls, so the caller still
 // holds a Vault to call RestoreBackup on.
 //
-// When an earlier removal left a private key in the keychain, Open deletes it
-// (bounded by BackgroundTimeout): call Open off the UI goroutine.
+// When an earlier removal, or an add that was interrupted, left a private key
+// in the keychain that no key lists, Open deletes it (bounded by
+// BackgroundTimeout), and it deletes the temporary files of writes a killed
+// process left: call Open off the UI goroutine.
 func Open(opts Options) (*Vault, error) {
 	dir := opts.Dir
 	if dir == "" {
@@ -138,14 +163,13 @@ func Open(opts Options) (*Vault, error) {
 		opts.Now = time.Now
 	}
 	v := &Vault{
-		dir:       dir,
-		path:      filepath.Join(dir, FileName),
-		backup:    filepath.Join(dir, BackupName),
-		kc:        opts.Keychain,
-		now:       opts.Now,
-		sem:       make(chan struct{}, 1),
-		lock:      flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600)),
-		writeFile: writeFileAtomic,
+		dir:    dir,
+		path:   filepath.Join(dir, FileName),
+		backup: filepath.Join(dir, BackupName),
+		kc:     opts.Keychain,
+		now:    opts.Now,
+		sem:    make(chan struct{}, 1),
+		lock:   flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600)),
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the key folder %s: %w: check its parent folder's permissions", dir, err)
@@ -153,12 +177,32 @@ func Open(opts Options) (*Vault, error) {
 	if err := ensurePrivate(dir, v.path, v.backup, filepath.Join(dir, lockName)); err != nil {
 		return nil, fmt.Errorf("securing the key folder: %w", err)
 	}
-	if doc, _, err := v.load(); err == nil && len(doc.PendingDeletes) > 0 {
-		ctx, cancel := WithBackgroundTimeout(context.Background())
-		_ = v.CleanUp(ctx) // what fails now is tried again next time
-		cancel()
-	}
+	v.tidy()
 	return v, nil
+}
+
+// tidy finishes, under the lock, what a killed process left behind: the
+// temporary files of interrupted writes, and private keys in the keychain
+// that no key lists (CleanUp). When another process holds the lock, or
+// something fails, it is left for the next Open: starting must not wait
+// for another window's unlock prompt.
+func (v *Vault) tidy() {
+	select {
+	case v.sem <- struct{}{}:
+	default:
+		return
+	}
+	defer func() { <-v.sem }()
+	if ok, err := v.lock.TryLock(); !ok || err != nil {
+		return
+	}
+	defer func() { _ = v.lock.Unlock() }()
+	removeStaleTemps(v.dir)
+	if doc, raw, err := v.load(); err == nil && len(doc.PendingDeletes) > 0 {
+		ctx, cancel := WithBackgroundTimeout(context.Background())
+		defer cancel()
+		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw})
+	}
 }
 
 // Dir is the folder holding keys.json.
@@ -215,9 +259,6 @@ func (v *Vault) update(ctx context.Context, fn func(tx *txn) error) error {
 	}
 	return fn(&txn{v: v, doc: doc, raw: raw})
 }
-
-// crash reports whether a test asked the operation to die at step.
-func (v *Vault) crash(step string) bool { return v.crashAt != nil && v.crashAt(step) }
 
 // List returns the linked keys in the order they were added. It reads
 // keys.json without taking the lock: writes replace the file atomically.

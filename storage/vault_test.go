@@ -6,11 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,8 +131,8 @@ func TestAddValidation(t *testing.T) {
 				t.Errorf("error %v is not %v", err, tc.kind)
 			}
 			containsAll(t, err.Error(), tc.msg)
-			if _, checkErr := v.Check(ctx, tc.nk); checkErr == nil || checkErr.Error() != err.Error() {
-				t.Errorf("Check = %v, Add = %v", checkErr, err)
+			if _, prepErr := v.Prepare(ctx, tc.nk); prepErr == nil || prepErr.Error() != err.Error() {
+				t.Errorf("Prepare = %v, Add = %v", prepErr, err)
 			}
 			if kc.Calls(OpSet) != 0 || len(list(t, v)) != 0 {
 				t.Error("a refused key reached the keychain or the list")
@@ -321,34 +323,60 @@ func readDoc(t *testing.T, v *Vault) document {
 	return doc
 }
 
-func TestRecordVerification(t *testing.T) {
+func TestRecordCheck(t *testing.T) {
 	ctx := context.Background()
 	v := openTest(t, NewMemKeychain())
 	a, k := mustAdd(t, v, "Acme", "AAAAA11111")
+	never, _ := mustAdd(t, v, "Never", "NEVER11111")
 	if a.Verification() != NotVerified {
 		t.Errorf("new key: %v", a.Verification())
 	}
 	t1 := testNow.Add(time.Hour)
-	if err := v.RecordVerification(ctx, a.ID, t1, ""); err != nil {
-		t.Fatal(err)
+	if recorded, err := v.RecordCheck(ctx, a.ID, t1, nil); err != nil || !recorded {
+		t.Fatalf("RecordCheck(success) = %v, %v", recorded, err)
 	}
 	got, _ := v.Get(ctx, a.ID)
 	if !got.LastVerified.Equal(t1) || got.LastError != "" || got.Verification() != Verified {
 		t.Errorf("after success: %+v", got)
 	}
+
+	// What never reached Apple says nothing about the key: neither the
+	// verified key nor the never-checked one changes, not by a byte.
 	t2 := t1.Add(time.Hour)
-	leaky := "401 NOT_AUTHORIZED: token eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl rejected; key " + string(k.PKCS8)
-	if err := v.RecordVerification(ctx, a.ID, t2, leaky); err != nil {
-		t.Fatal(err)
+	before, _ := os.ReadFile(v.Path())
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+	for name, err := range map[string]error{
+		"connection refused": fmt.Errorf("asking App Store Connect: %w", dial),
+		"DNS":                &net.DNSError{Err: "no such host", Name: "api.appstoreconnect.apple.com", IsNotFound: true},
+		"deadline":           fmt.Errorf("asking App Store Connect: %w", context.DeadlineExceeded),
+		"cancelled":          context.Canceled,
+		"TLS":                &tls.CertificateVerificationError{Err: errors.New("x509: certificate signed by unknown authority")},
+	} {
+		for _, id := range []string{a.ID, never.ID} {
+			recorded, rerr := v.RecordCheck(ctx, id, t2, err)
+			if rerr != nil || recorded {
+				t.Errorf("%s: RecordCheck = %v, %v; want nothing recorded", name, recorded, rerr)
+			}
+		}
+	}
+	if after, _ := os.ReadFile(v.Path()); !bytes.Equal(after, before) {
+		t.Errorf("a check that never reached Apple changed keys.json:\n%s", after)
+	}
+
+	// Apple's own answer rejects the key, its message cleaned.
+	leaky := fmt.Errorf("token eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl, key %s: %w", k.PKCS8,
+		&core.APIError{StatusCode: 401, Errors: []core.ErrorItem{{Status: "401", Code: "NOT_AUTHORIZED", Title: "Authentication credentials are missing or invalid."}}})
+	if recorded, err := v.RecordCheck(ctx, a.ID, t2, leaky); err != nil || !recorded {
+		t.Fatalf("RecordCheck(Apple's 401) = %v, %v", recorded, err)
 	}
 	got, _ = v.Get(ctx, a.ID)
 	if got.Verification() != Rejected || !got.LastErrorAt.Equal(t2) || !got.LastVerified.Equal(t1) {
-		t.Errorf("after failure: %+v", got)
+		t.Errorf("after Apple's refusal: %+v", got)
 	}
-	containsAll(t, got.LastError, "401 NOT_AUTHORIZED", "[token removed]", "[key removed]")
+	containsAll(t, got.LastError, "401 NOT_AUTHORIZED", "rejected the key", "[token removed]", "[key removed]")
 	keyfiletest.AssertNoKeyMaterial(t, got.LastError, k)
 	assertNoSecretsOnDisk(t, v.Dir(), k)
-	if err := v.RecordVerification(ctx, "0000000000000000", t2, ""); !errors.Is(err, ErrKeyNotFound) {
+	if _, err := v.RecordCheck(ctx, "0000000000000000", t2, nil); !errors.Is(err, ErrKeyNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
@@ -535,7 +563,7 @@ func TestNewerSchemaIsReadButNeverWritten(t *testing.T) {
 	for _, err := range []error{
 		v.Rename(ctx, "0123456789abcdef", "X"),
 		v.Remove(ctx, "0123456789abcdef"),
-		v.RecordVerification(ctx, "0123456789abcdef", testNow, ""),
+		recordSuccess(ctx, v, "0123456789abcdef", testNow),
 	} {
 		if !errors.Is(err, ErrNewerSchema) {
 			t.Errorf("a change to a newer file: %v", err)
@@ -552,7 +580,7 @@ func TestFastlaneImportExport(t *testing.T) {
 	v := openTest(t, kc)
 	k := keyfiletest.New(t)
 	in, _ := json.Marshal(map[string]any{"key_id": "FAST000001", "issuer_id": testIssuer, "key": string(k.SEC1), "in_house": true})
-	got, warnings, err := v.AddFastlane(ctx, in, "")
+	got, warnings, err := addFastlane(ctx, v, in, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,10 +588,10 @@ func TestFastlaneImportExport(t *testing.T) {
 		t.Errorf("imported %+v", got)
 	}
 	containsAll(t, strings.Join(warnings, " "), "SEC1")
-	if _, _, err := v.AddFastlane(ctx, in, "Again"); !errors.Is(err, ErrDuplicate) {
+	if _, _, err := addFastlane(ctx, v, in, "Again"); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("importing it twice: %v", err)
 	}
-	if _, _, err := v.AddFastlane(ctx, []byte(`{"key_id": "X"`), "Bad"); !errors.Is(err, keyfile.ErrFastlaneJSON) {
+	if _, _, err := addFastlane(ctx, v, []byte(`{"key_id": "X"`), "Bad"); !errors.Is(err, keyfile.ErrFastlaneJSON) {
 		t.Errorf("bad JSON: %v", err)
 	}
 
