@@ -34,9 +34,12 @@ type document struct {
 	PendingDeletes []PendingDelete `json:"pendingDeletes,omitempty"`
 }
 
-// PendingDelete is a removed key whose private key may still be in the
-// keychain: removal records it before deleting the secret, and clears it
-// after, so a crash or a locked keychain leaves work that CleanUp finishes.
+// PendingDelete is an id whose private key may be in the keychain while no
+// key lists it: a removed key's, recorded before its secret is deleted and
+// cleared after, or a new key's, recorded before its secret is stored and
+// cleared by the write that lists the key. A crash or a locked keychain thus
+// leaves work that CleanUp finishes (go-keyring cannot list entries to find
+// it otherwise).
 type PendingDelete struct {
 	ID    string    `json:"id"`
 	Name  string    `json:"name,omitempty"`

@@ -99,26 +99,3 @@ func TestLinkVerifiesFirst(t *testing.T) {
 		t.Errorf("Prepare of a linked key: %v", err)
 	}
 }
-
-// TestPrepareAllowsTheReimportOfAMissingKey: the missing-key message says to
-// add the .p8 again, so Prepare must not refuse it as a duplicate.
-func TestPrepareAllowsTheReimportOfAMissingKey(t *testing.T) {
-	ctx := context.Background()
-	kc := NewMemKeychain()
-	v := openTest(t, kc)
-	entry, k := mustAdd(t, v, "Acme", "ABCDE12345")
-	kc.Delete(ctx, entry.ID)
-	p, err := v.Prepare(ctx, NewKey{KeyID: "ABCDE12345", IssuerID: testIssuer, Data: k.PKCS8})
-	if err != nil {
-		t.Fatalf("Prepare of the re-import: %v", err)
-	}
-	if p.Name() != "Acme" {
-		t.Errorf("Name() = %q, want the entry's name", p.Name())
-	}
-	back, warnings, err := v.Link(ctx, p, func(context.Context, core.Credentials) error { return nil })
-	if err != nil || back.ID != entry.ID {
-		t.Fatalf("Link = %v, %v", back, err)
-	}
-	containsAll(t, strings.Join(warnings, " "), "put back")
-	assertConsistent(t, v.Dir(), kc, k)
-}

@@ -7,9 +7,10 @@
 // The vault never loses a key: keys.json is replaced atomically with the
 // previous version kept as keys.json.bak; an advisory file lock keeps the
 // window and the command line from overwriting each other; a secret is stored
-// before its metadata and taken back if the metadata cannot be written; a
-// removal is recorded before the secret is deleted; a damaged keys.json is
-// never overwritten. A Vault is safe for concurrent use.
+// before its metadata and taken back if the metadata cannot be written, its
+// id recorded first so that a crash leaves no secret behind; a removal is
+// recorded before the secret is deleted; a damaged keys.json is never
+// overwritten. A Vault is safe for concurrent use.
 package storage
 
 import (

@@ -201,7 +201,16 @@ func TestMissingSecretStaysListedAndReimportRestoresIt(t *testing.T) {
 	if err != nil || !errors.Is(status[entry.ID], ErrSecretNotFound) {
 		t.Errorf("CheckSecrets = %v, %v", status, err)
 	}
-	back, warnings, err := v.Add(ctx, NewKey{Name: "Whatever", KeyID: "ABCDE12345", IssuerID: testIssuer, Data: k.PKCS8})
+	// The message says to add the .p8 again: Prepare must not refuse that
+	// as a duplicate, and Link (verified) puts the private key back.
+	p, err := v.Prepare(ctx, NewKey{Name: "Whatever", KeyID: "ABCDE12345", IssuerID: testIssuer, Data: k.PKCS8})
+	if err != nil {
+		t.Fatalf("preparing the re-import: %v", err)
+	}
+	if p.Name() != "Acme" {
+		t.Errorf("the re-import will be linked as %q, want the entry's name", p.Name())
+	}
+	back, warnings, err := v.Link(ctx, p, func(context.Context, core.Credentials) error { return nil })
 	if err != nil {
 		t.Fatalf("re-importing the key: %v", err)
 	}
