@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -41,21 +42,27 @@ func (v *Vault) Rename(ctx context.Context, id, newName string) error {
 }
 
 // RecordCheck records how a check of the key with vault id id against Apple
-// went, at time at: err nil means Apple accepted the key; an error wrapping a
-// *core.APIError is Apple's own answer, and the key is marked rejected with
-// its message (cleaned of anything that looks like a key or a token). Any
-// other failure (network down, DNS, timeout, cancelled, TLS) never reached
-// Apple and says nothing about the key: its state is left exactly as it was
-// and recorded is false.
+// went, at time at: err nil means Apple accepted the key; Apple refusing the
+// key itself (401: wrong Key ID or Issuer ID, revoked key; 403: the key may
+// not do this) marks it rejected with that message (cleaned of anything that
+// looks like a key or a token). Everything else says nothing about the key
+// and leaves its state exactly as it was, recorded false: failures that never
+// reached Apple (network down, DNS, timeout, cancelled, TLS) and Apple's
+// answers about something other than the key (429 over the rate limit, 5xx).
 func (v *Vault) RecordCheck(ctx context.Context, id string, at time.Time, err error) (recorded bool, _ error) {
-	var apiErr *core.APIError
-	if err != nil && !errors.As(err, &apiErr) {
+	if err != nil && !refusesKey(err) {
 		return false, nil
 	}
 	if err := v.record(ctx, id, at, err); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// refusesKey reports whether err is App Store Connect refusing the key.
+func refusesKey(err error) bool {
+	var apiErr *core.APIError
+	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
 }
 
 // record stores a check's outcome: checkErr nil is a success.

@@ -349,7 +349,8 @@ func TestRecordCheck(t *testing.T) {
 		t.Errorf("after success: %+v", got)
 	}
 
-	// What never reached Apple says nothing about the key: neither the
+	// What never reached Apple, or was Apple's answer about something other
+	// than the key, says nothing about the key: neither the
 	// verified key nor the never-checked one changes, not by a byte.
 	t2 := t1.Add(time.Hour)
 	before, _ := os.ReadFile(v.Path())
@@ -360,6 +361,9 @@ func TestRecordCheck(t *testing.T) {
 		"deadline":           fmt.Errorf("asking App Store Connect: %w", context.DeadlineExceeded),
 		"cancelled":          context.Canceled,
 		"TLS":                &tls.CertificateVerificationError{Err: errors.New("x509: certificate signed by unknown authority")},
+		// Apple answered, but about its budget or itself, not the key.
+		"429": fmt.Errorf("asking App Store Connect: %w", &core.APIError{StatusCode: 429, Errors: []core.ErrorItem{{Status: "429", Code: "RATE_LIMIT_EXCEEDED"}}}),
+		"503": &core.APIError{StatusCode: 503, ContentType: "text/html"},
 	} {
 		for _, id := range []string{a.ID, never.ID} {
 			recorded, rerr := v.RecordCheck(ctx, id, t2, err)
