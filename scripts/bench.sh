@@ -10,6 +10,7 @@
 #    has a throwaway HOME, config folder and keychain service, so nothing of
 #    the user's is read or touched.
 # 5: gui/datatable's benchmarks (10,000 rows).
+# 7: the size of that binary, and that it links no spec checker.
 # Then tools/benchreport turns the output into docs/BENCHMARKS.md; the raw
 # output stays in build/bench/results.txt (for benchstat).
 #
@@ -53,6 +54,11 @@ bench() {
 	shift 2
 	(cd "$dir" && "$prog" -test.run '^$' "$@") | tee -a "$results"
 }
+
+say "7. the binary's size, and whether it links the spec checker"
+size=$(stat -c %s "$tmp/asckeys")
+linked=$($GO version -m "$tmp/asckeys" | grep -cE 'github.com/(getkin/kin-openapi|gorilla/mux)' || true)
+echo "BenchmarkBinarySize 1 $size bytes $linked spec-checker-packages" | tee -a "$results"
 
 say "1. listing a large account (7 runs, 100 ms a request)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkListLargeAccount$' -test.benchtime 7x

@@ -55,6 +55,7 @@ func render(rs *results, command, loadBefore string, now time.Time) string {
 	startup(d, rs)
 	table10k(d, rs)
 	tokens(d, rs)
+	binarySize(d, rs)
 
 	d.WriteString("## How to read and reproduce\n\n")
 	d.p("`%s` runs, in order: `go test -bench` on bench/ (figures 1, 2, 3, 6, and 4 with the binary built "+
@@ -299,5 +300,31 @@ func tokens(d *doc, rs *results) {
 			", " + rs.v("BenchmarkCachedToken", "allocs/op", intf) + " allocations", ""},
 		{"Signatures per full listing of the large account (figure 1: 43 requests, four lists side by side)",
 			rs.v(l, "tokens-signed", intf) + " (the sandbox saw " + rs.v(l, "distinct-tokens", intf) + " distinct token)", "1: " + met(ok && signed == tokensTarget)},
+	})
+}
+
+// binarySizeBefore is the size of the binary (go build, no flags, linux/amd64)
+// at commit f0c6d3d, the last one whose binary linked the sandbox's OpenAPI
+// checker (kin-openapi, gorilla/mux) for `asckeys demo`.
+const binarySizeBefore = 41251584
+
+func binarySize(d *doc, rs *results) {
+	d.WriteString("## 7. The binary\n\n")
+	const b = "BenchmarkBinarySize"
+	size, ok := rs.get(b, "bytes")
+	linked, lok := rs.get(b, "spec-checker-packages")
+	mib := func(x float64) string { return fmt.Sprintf("%.1f MiB (%.0f bytes)", x/(1<<20), x) }
+	change := "missing"
+	if ok {
+		change = fmt.Sprintf("%+.1f MiB (%+.1f %%)", (size-binarySizeBefore)/(1<<20), 100*(size-binarySizeBefore)/binarySizeBefore)
+	}
+	d.p("`go build` of the app for this machine, as `make build` makes it. Before: commit f0c6d3d, whose `asckeys " +
+		"demo` imported the sandbox's OpenAPI checker, so the shipped binary carried kin-openapi and gorilla/mux; " +
+		"the checker now lives in sandbox/apispec, which only tests import.")
+	d.table([]string{"Figure", "Result", "Target"}, [][]string{
+		{"Size before (f0c6d3d)", mib(binarySizeBefore), ""},
+		{"Size now", rs.v(b, "bytes", mib), ""},
+		{"Change", change, ""},
+		{"Packages of kin-openapi or gorilla/mux in the binary (go version -m)", rs.v(b, "spec-checker-packages", intf), "0: " + met(lok && linked == 0)},
 	})
 }
