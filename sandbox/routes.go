@@ -47,7 +47,9 @@ func init() {
 	add(get, "/v1/bundleIds/{id}/profiles", true, false,
 		relatedListHandler(bundleIDsType, profilesType, func(b *bundleID) []*profile { return b.profiles }))
 	add(get, "/v1/devices", true, false, listHandler(devicesType))
+	add(post, "/v1/devices", true, true, createDevice)
 	add(get, "/v1/devices/{id}", true, false, instanceHandler(devicesType))
+	add(patch, "/v1/devices/{id}", true, true, updateDevice)
 	add(get, "/v1/apps", false, false, listHandler(appsType))
 	add(get, "/v1/apps/{id}", false, false, instanceHandler(appsType))
 }
