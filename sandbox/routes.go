@@ -43,7 +43,9 @@ func init() {
 	add(get, "/v1/profiles/{id}/devices", true, false,
 		relatedListHandler(profilesType, devicesType, func(p *profile) []*device { return p.devices }))
 	add(get, "/v1/bundleIds", true, false, listHandler(bundleIDsType))
+	add(post, "/v1/bundleIds", true, true, createBundleID)
 	add(get, "/v1/bundleIds/{id}", true, false, instanceHandler(bundleIDsType))
+	add(del, "/v1/bundleIds/{id}", true, true, deleteBundleID)
 	add(get, "/v1/bundleIds/{id}/profiles", true, false,
 		relatedListHandler(bundleIDsType, profilesType, func(b *bundleID) []*profile { return b.profiles }))
 	add(get, "/v1/devices", true, false, listHandler(devicesType))
