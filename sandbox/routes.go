@@ -34,6 +34,7 @@ func init() {
 	add(get, "/v1/certificates/{id}", true, false, instanceHandler(certificatesType))
 	add(del, "/v1/certificates/{id}", true, true, deleteCertificate)
 	add(get, "/v1/profiles", true, false, listHandler(profilesType))
+	add(post, "/v1/profiles", true, true, createProfile)
 	add(get, "/v1/profiles/{id}", true, false, instanceHandler(profilesType))
 	add(del, "/v1/profiles/{id}", true, true, deleteProfile)
 	add(get, "/v1/profiles/{id}/bundleId", true, false,
