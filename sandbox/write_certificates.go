@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -173,25 +172,16 @@ func (st *store) issueCertificate(cfg Config, ct string, pub any, pass *passType
 	k := certKinds[ct]
 	v := &certificate{base: base{st.newID()}, certType: ct, activated: true, developmentUse: developmentCertTypes[ct], pub: pub}
 	who, tag := cfg.TeamName, cfg.TeamID
+	v.userID = cfg.TeamID
 	switch {
 	case pass != nil:
-		who, tag = pass.identifier, ""
+		who, tag, v.userID = pass.identifier, "", pass.identifier
 		v.pass = pass
 		pass.certs = append(slices.Clone(pass.certs), v)
 	case k.subject == "person":
 		who = apiCertOwner
 	}
-	v.userID = cfg.TeamID
-	if pass != nil {
-		v.userID = pass.identifier
-	}
-	v.displayName = who
-	v.name = k.label + ": " + who
-	v.commonName = k.cn + ": " + who
-	if tag != "" {
-		v.commonName += " (" + tag + ")"
-	}
-	v.platform = json.RawMessage(`"` + k.platform + `"`)
+	v.nameAs(k, who, tag)
 	for v.serial == nil || v.serial.Sign() == 0 || st.serialTaken(v.serial) {
 		var b [8]byte
 		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)

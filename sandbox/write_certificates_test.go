@@ -218,3 +218,28 @@ func TestExpiredCertificatesDoNotCount(t *testing.T) {
 		t.Errorf("a year and a day later: %d %s", res.status, res.body)
 	}
 }
+
+// TestPassTypeCertificates: a pass type certificate is issued to the pass
+// type ID named in its relationship.
+func TestPassTypeCertificates(t *testing.T) {
+	srv, c := teamClient(t, emptyTeam)
+	pass := srv.data.passes.items[0]
+	req := certRequest("PASS_TYPE_ID", goodCSR(t))
+	req["data"].(obj)["relationships"] = obj{"passTypeId": link("passTypeIds", pass.id)}
+	res := c.write(http.MethodPost, "/v1/certificates", req)
+	if res.status != http.StatusCreated {
+		t.Fatalf("%d %s", res.status, res.body)
+	}
+	r := res.doc(t).one(t)
+	if r.str("name") != "Pass Type ID: "+pass.identifier {
+		t.Errorf("name %q", r.str("name"))
+	}
+	if got := c.get("/v1/certificates/" + r.ID + "?include=passTypeId").doc(t); len(got.Included) != 1 || got.Included[0].ID != pass.id {
+		t.Errorf("included %+v", got.Included)
+	}
+	req["data"].(obj)["relationships"] = obj{"passTypeId": link("passTypeIds", "NOSUCHPASS")}
+	wantError(t, "an unknown pass type ID", c.write(http.MethodPost, "/v1/certificates", req), http.StatusConflict,
+		"ENTITY_ERROR.RELATIONSHIP.INVALID", "There is no Pass Type ID with ID 'NOSUCHPASS' on this team")
+	wantError(t, "Apple Pay without a merchant ID", c.write(http.MethodPost, "/v1/certificates", certRequest("APPLE_PAY", goodCSR(t))),
+		http.StatusConflict, "ENTITY_ERROR.RELATIONSHIP.REQUIRED", "The relationship 'merchantId' is required")
+}

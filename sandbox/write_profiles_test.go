@@ -179,4 +179,7 @@ func TestCreateProfileRefusals(t *testing.T) {
 	if n := len(pt.srv.ProfileIDs()); n != 2 {
 		t.Errorf("%d profiles after the refusals, want 2", n)
 	}
+	// Deleting the App ID would delete its ad hoc profile with it.
+	wantError(t, "a Developer key deleting an App ID with a distribution profile", dev.do(http.MethodDelete, "/v1/bundleIds/"+pt.bundle),
+		http.StatusForbidden, "FORBIDDEN_ERROR", "You are not allowed to perform this operation")
 }
