@@ -18,7 +18,7 @@ func createBundleID(c *call, _ string) reply {
 	if errs := parseParams(c, bundleIDsType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
-	b, bad := readBody(c, "bundleIds", "identifier", "name", "platform", "seedId")
+	b, bad := readBody(c, "bundleIds", []string{"identifier", "name", "platform", "seedId"}, nil)
 	if bad != nil {
 		return errorReply(bad)
 	}

@@ -68,7 +68,7 @@ func createCertificate(c *call, _ string) reply {
 	if errs := parseParams(c, certificatesType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
-	b, bad := readBody(c, "certificates", "csrContent", "certificateType", "passTypeId", "merchantId")
+	b, bad := readBody(c, "certificates", []string{"csrContent", "certificateType"}, []string{"passTypeId", "merchantId"})
 	if bad != nil {
 		return errorReply(bad)
 	}

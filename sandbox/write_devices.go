@@ -39,7 +39,7 @@ func createDevice(c *call, _ string) reply {
 	if errs := parseParams(c, devicesType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
-	b, bad := readBody(c, "devices", "name", "udid", "platform")
+	b, bad := readBody(c, "devices", []string{"name", "udid", "platform"}, nil)
 	if bad != nil {
 		return errorReply(bad)
 	}
@@ -98,7 +98,7 @@ func updateDevice(c *call, id string) reply {
 	if !ok {
 		return errorReply(errNoResource("devices", id))
 	}
-	b, bad := readBody(c, "devices", "name", "status")
+	b, bad := readBody(c, "devices", []string{"name", "status"}, nil)
 	if bad != nil {
 		return errorReply(bad)
 	}

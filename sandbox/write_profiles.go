@@ -19,7 +19,7 @@ func createProfile(c *call, _ string) reply {
 	if errs := parseParams(c, profilesType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
-	b, bad := readBody(c, "profiles", "name", "profileType", "bundleId", "certificates", "devices")
+	b, bad := readBody(c, "profiles", []string{"name", "profileType"}, []string{"bundleId", "certificates", "devices"})
 	if bad != nil {
 		return errorReply(bad)
 	}

@@ -28,14 +28,13 @@ type entityDoc struct {
 type body struct {
 	doc  entityDoc
 	errs []*apiError
-	used map[string]bool // attributes and relationships read, to refuse the rest
 }
 
-// readBody decodes c's body as a document of type typ with the attributes
-// and relationships named in allowed. A body that is not JSON, or not a
-// document, is 422; the wrong type 409.
-func readBody(c *call, typ string, allowed ...string) (*body, *apiError) {
-	b := &body{used: map[string]bool{}}
+// readBody decodes c's body as a document of type typ that may hold the
+// attributes attrs and the relationships rels. A body that is not JSON, or
+// not a document, is 422; the wrong type 409; other members are refused.
+func readBody(c *call, typ string, attrs, rels []string) (*body, *apiError) {
+	b := &body{}
 	dec := json.NewDecoder(bytes.NewReader(c.body))
 	if err := dec.Decode(&b.doc); err != nil {
 		return nil, errUnprocessable("The request body is not a JSON:API request document: " + err.Error())
@@ -49,12 +48,12 @@ func readBody(c *call, typ string, allowed ...string) (*body, *apiError) {
 	}
 	var unknown []string
 	for name := range b.doc.Data.Attributes {
-		if !slices.Contains(allowed, name) {
+		if !slices.Contains(attrs, name) {
 			unknown = append(unknown, "/data/attributes/"+name)
 		}
 	}
 	for name := range b.doc.Data.Relationships {
-		if !slices.Contains(allowed, name) {
+		if !slices.Contains(rels, name) {
 			unknown = append(unknown, "/data/relationships/"+name)
 		}
 	}
