@@ -76,6 +76,34 @@ func errIllegal(param string) *apiError {
 	return e
 }
 
+// entityTitle is the title of Apple's 409s; clients often show it and the
+// detail joined by " - ".
+const entityTitle = "There is a problem with the request entity"
+
+// errEntity is a 409 about the request body: code is ENTITY_ERROR or one of
+// its refinements (ENTITY_ERROR.ATTRIBUTE.INVALID, ...), pointer the JSON
+// pointer of the member at fault ("" for none).
+func errEntity(code, pointer, detail string) *apiError {
+	e := newAPIError(http.StatusConflict, code, entityTitle, detail)
+	if pointer != "" {
+		e.Source = &errorSource{Pointer: pointer}
+	}
+	return e
+}
+
+// errUnprocessable is Apple's 422 for a body that is not a request document.
+func errUnprocessable(detail string) *apiError {
+	return newAPIError(http.StatusUnprocessableEntity, "ENTITY_UNPROCESSABLE",
+		"The request entity is not a valid request document object", detail)
+}
+
+// errNotAllowed is the 403 Apple sends when the key's role is too low for a
+// write (Admin is needed for distribution certificates and profiles).
+func errNotAllowed() *apiError {
+	return errForbidden("You are not allowed to perform this operation. Please check with one of your Team Admins, " +
+		"or, if you need further assistance, please contact Apple Developer Program Support. https://developer.apple.com/support")
+}
+
 func errRateLimited() *apiError {
 	return newAPIError(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "The request rate limit has been reached.",
 		"We've received too many requests for this API. Please wait and try again or slow down your request rate.")

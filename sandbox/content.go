@@ -115,17 +115,22 @@ func createCert(tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, signer *ec
 }
 
 // certificateDER issues v's certificate on first use: the listed serial,
-// dates and an Apple-like subject, with a fresh P-256 key (Apple's are RSA;
-// nothing that reads the certificate cares, and P-256 is fast to make).
+// dates and an Apple-like subject, over the CSR's public key for created
+// certificates and a fresh P-256 key for seeded ones (Apple's are RSA;
+// nothing that reads a seeded certificate cares, and P-256 is fast to make).
 func (p *pki) certificateDER(v *certificate) ([]byte, error) {
 	v.der.once.Do(func() {
 		if v.der.err = p.init(); v.der.err != nil {
 			return
 		}
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			v.der.err = err
-			return
+		pub := v.pub
+		if pub == nil {
+			key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				v.der.err = err
+				return
+			}
+			pub = &key.PublicKey
 		}
 		tmpl := &x509.Certificate{
 			SerialNumber: v.serial,
@@ -147,7 +152,7 @@ func (p *pki) certificateDER(v *certificate) ([]byte, error) {
 				Id: asn1.ObjectIdentifier{1, 2, 840, 113635, 100, 6, 1, m}, Value: []byte{0x05, 0x00}, // ASN.1 NULL
 			})
 		}
-		v.der.b, v.der.err = x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+		v.der.b, v.der.err = x509.CreateCertificate(rand.Reader, tmpl, p.ca, pub, p.caKey)
 		if v.der.err == nil {
 			v.der.b64 = base64.StdEncoding.EncodeToString(v.der.b)
 		}

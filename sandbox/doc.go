@@ -57,16 +57,99 @@
 //
 // Served: GET /v1/certificates, /v1/profiles, /v1/bundleIds, /v1/devices and
 // /v1/apps, each also by id; GET /v1/profiles/{id}/bundleId, .../certificates,
-// .../devices and /v1/bundleIds/{id}/profiles; DELETE /v1/certificates/{id}
-// (revokes: its profiles become INVALID) and DELETE /v1/profiles/{id}. Other
-// paths are 404, other methods 405. The API is mounted under PathPrefix
-// inside the base URLs (go-github style), so a client that builds absolute
-// paths instead of appending to its base URL gets a 404 that says so.
+// .../devices and /v1/bundleIds/{id}/profiles; the writes below. Other paths
+// are 404, other methods 405 (DELETE /v1/devices/{id} among them: devices
+// are only disabled). The API is mounted under PathPrefix inside the base
+// URLs (go-github style), so a client that builds absolute paths instead of
+// appending to its base URL gets a 404 that says so.
+//
+// # Writes
+//
+// POST and PATCH take a JSON:API request document ({"data": {"type",
+// "attributes", "relationships"}}); with Config.Spec its body is checked
+// against the spec like everything else. Problems with the body are 409s
+// with code ENTITY_ERROR..., title "There is a problem with the request
+// entity" and source.pointer (a missing attribute is
+// ENTITY_ERROR.ATTRIBUTE.REQUIRED, a bad enum value ...ATTRIBUTE.INVALID, a
+// member the request does not take ...ATTRIBUTE.UNKNOWN); a body that is not
+// a document is 422 ENTITY_UNPROCESSABLE. Writes take no query parameters.
+// Every write spends the key's hourly budget, is logged in Stats and
+// Requests under its route ("POST /v1/certificates"), takes faults
+// (MatchPath("/v1/devices")), and holds the data alone, so limits and
+// uniqueness hold under concurrent requests. Created resources are answered
+// in full (201; PATCH 200), certificateContent and profileContent included.
+//
+//   - POST /v1/certificates {certificateType, csrContent}: csrContent is PEM
+//     or the base64 of the DER. The CSR must be RSA 2048 (else 409
+//     ENTITY_ERROR.ATTRIBUTE.INVALID "CSR algorithm/size incorrect.
+//     Expected: RSA(2048)"), version 0, signed with SHA-256 and verify
+//     ("The certificate request is invalid"). Developer ID types and
+//     DEVELOPER_ID_INSTALLER are 403 "This operation can only be performed
+//     by the Account Holder"; a Developer-role key asking for anything but
+//     a development type is 403 FORBIDDEN_ERROR "You are not allowed to
+//     perform this operation..."; pass type certificates need a passTypeId,
+//     Apple Pay and identity ones a merchantId (which the sandbox does not
+//     model, so they are refused). Push certificates have no type in the
+//     API: unknown types are 409 invalid values. Limits: 3 current
+//     certificates per distribution type (2 on the Enterprise listener), 2
+//     per development type (one platform family each: Apple, iOS, Mac),
+//     counting revoked ones until they expire; at the limit, 409
+//     ENTITY_ERROR "You already have a current Distribution certificate or
+//     a pending certificate request." (the type's name in it). The
+//     certificate is a real X.509 from CA over the CSR's public key, subject
+//     "Apple Distribution: <TeamName> (<TeamID>)" (development ones are
+//     issued to "Created via API"), a fresh serial, valid for a year.
+//   - DELETE /v1/certificates/{id} revokes (204): gone from the list, its
+//     profiles INVALID; RevokedCertificateIDs lists it and Certificate(id)
+//     still returns it.
+//   - POST /v1/profiles {name, profileType, bundleId, certificates,
+//     devices}: the certificates' types must fit the profile type (the
+//     fastlane/Codemagic table, profileKinds) and not have expired;
+//     development and ad hoc profiles need devices (409 "The relationship
+//     'devices' is required"), the others take none (409
+//     ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED "No devices can be associated to
+//     Provisioning Profiles for the App Store."); devices must exist and be
+//     ENABLED; an unknown bundle ID is 409 ENTITY_ERROR "There is no App ID
+//     with ID '...' on this team."; a name in use is 409 "Multiple profiles
+//     found with the name '...'.  Please remove the duplicate profiles and
+//     try again." A Developer-role key may make development profiles only.
+//     The answer carries a signed profile with a new UUID that embeds the
+//     certificates and the devices' UDIDs; it expires in a year or with its
+//     first certificate. DELETE /v1/profiles/{id} is 204.
+//   - POST /v1/devices {name, udid, platform IOS|MAC_OS}: UDIDs of 40 hex
+//     digits, 8 + 16 hex digits joined by a hyphen, or for a Mac a UUID; a
+//     UDID already registered (in any case) is 409 "A device with number
+//     '...' already exists on this team." (naming only what was sent); 100
+//     devices per product family (iPhone, Mac, ...), disabled ones
+//     included. IOS devices are filed as IPHONE, MAC_OS ones as MAC.
+//     PATCH /v1/devices/{id} {name?, status ENABLED|DISABLED}; data.id must
+//     be the path's.
+//   - POST /v1/bundleIds {identifier, name, platform IOS|MAC_OS|UNIVERSAL,
+//     seedId?}: a reverse-DNS identifier, or one ending in ".*"; one in use
+//     (in any case) is 409 "An App ID with Identifier '...' is not
+//     available. Please enter a different string." DELETE
+//     /v1/bundleIds/{id} is 204 and deletes its profiles, or 409 "The App ID
+//     '...' appears to be in use by the App Store, so it can not be removed
+//     at this time." while an app uses it.
+//
+// Documented by Apple: the endpoints, bodies and statuses (the spec), the
+// RSA 2048 rule and its wording, Developer ID certificates being for the
+// website and Xcode, devices that cannot be deleted. Reported by other
+// clients, not documented: the limits and that revoked certificates count;
+// profiles turning INVALID when a certificate is revoked; the development
+// limit being per person (here per "Created via API", the name API-made
+// certificates are reported to get); the duplicate-name and in-use wordings
+// (from the developer portal, which the API is reported to share). The
+// sandbox's own choices, where nothing was found: the wording of refusals not
+// quoted above, deleting a bundle ID's profiles with it (the spec lists no
+// 409 for that DELETE, so it refuses only for an app), and the device-limit
+// wording.
 //
 // Known differences from Apple: bundleIdCapabilities are listed as
 // relationships but never hold data; /v1/apps models only name, bundleId, sku
-// and primaryLocale and takes no include; certificates carry P-256 keys where
-// Apple's are RSA; the authority that signs everything is self-made (CA);
+// and primaryLocale and takes no include; seeded certificates carry P-256
+// keys where Apple's are RSA (created ones carry the CSR's key); merchant IDs,
+// bundle ID capabilities and PATCH /v1/bundleIds are not served; the authority that signs everything is self-made (CA);
 // filter[identifier] on bundle IDs matches by prefix, as Apple's does.
 //
 // # Data
@@ -80,7 +163,9 @@
 // CMS-signed .mobileprovision files whose plist carries the listed UUID,
 // dates, certificates and device UDIDs. Content is made on first use and
 // cached, so a sandbox of 5000 profiles starts in tens of milliseconds.
-// Certificate and Profile return the bytes for comparison.
+// Certificate and Profile return the bytes for comparison; the Data sizes
+// matter for writes, since seeded certificates count against the limits
+// (Certificates: -1 gives a team with none).
 //
 // # Knobs and counters
 //

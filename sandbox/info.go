@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -121,6 +122,19 @@ func profileInfo(v *profile) ProfileInfo {
 	return p
 }
 
+// RevokedCertificateIDs lists the certificates revoked with DELETE
+// /v1/certificates/{id}, oldest first. They are off the list but, as Apple
+// is reported to do, count against the limits until they expire.
+func (s *Server) RevokedCertificateIDs() []string {
+	s.data.mu.RLock()
+	defer s.data.mu.RUnlock()
+	out := make([]string, len(s.data.revoked))
+	for i, v := range s.data.revoked {
+		out[i] = v.id
+	}
+	return out
+}
+
 // Certificates lists every certificate without its DER, for tests to pick
 // one; Certificate(id) has the DER.
 func (s *Server) Certificates() []CertInfo {
@@ -134,11 +148,16 @@ func (s *Server) Certificates() []CertInfo {
 }
 
 // Certificate returns one certificate with its DER, made now if it was never
-// downloaded.
+// downloaded; revoked ones too (see RevokedCertificateIDs). A certificate
+// made with POST /v1/certificates holds the CSR's public key, so a test can
+// match it to the private key it kept.
 func (s *Server) Certificate(id string) (CertInfo, error) {
 	s.data.mu.RLock()
 	defer s.data.mu.RUnlock()
 	v, ok := s.data.certs.get(id)
+	if i := slices.IndexFunc(s.data.revoked, func(r *certificate) bool { return r.id == id }); !ok && i >= 0 {
+		v, ok = s.data.revoked[i], true
+	}
 	if !ok {
 		return CertInfo{}, fmt.Errorf("sandbox: no certificate %q", id)
 	}

@@ -112,7 +112,7 @@ const (
 	modeInstance                // GET /v1/profiles/{id}
 	modeRelatedList             // GET /v1/profiles/{id}/devices
 	modeRelatedOne              // GET /v1/profiles/{id}/bundleId
-	modeDelete                  // DELETE /v1/profiles/{id}
+	modeWrite                   // POST, PATCH, DELETE: no parameters
 )
 
 // params are a request's validated query parameters.
@@ -218,7 +218,7 @@ func parseParams[T entity](c *call, rt *resourceType[T], md mode) []*apiError {
 				}
 			}
 			p.filters = append(p.filters, filterArg{inner, values})
-		case bracket == "fields" && md != modeDelete && (inner == rt.name || (primary && relatedType(rt.relations, inner))):
+		case bracket == "fields" && md != modeWrite && (inner == rt.name || (primary && relatedType(rt.relations, inner))):
 			var m fieldMask
 			for _, f := range strings.Split(v, ",") {
 				i := slices.Index(typeFields[inner], f)

@@ -38,6 +38,9 @@ type certificate struct {
 	userID         string // X.509 subject UID for personal certificates
 	der            lazyBytes
 	developmentUse bool // may be downloaded by Developer-role keys
+	// pub is the public key of the CSR a certificate was created from
+	// (POST /v1/certificates); nil for seeded ones, which get a fresh key.
+	pub any
 }
 
 type profile struct {
@@ -91,10 +94,13 @@ type lazyBytes struct {
 	err  error
 }
 
-// store holds the seeded data. Reads share mu; DELETE takes it alone.
+// store holds the data. Reads share mu; writes take it alone.
 type store struct {
-	mu       sync.RWMutex
-	certs    table[*certificate]
+	mu    sync.RWMutex
+	certs table[*certificate]
+	// revoked holds the certificates DELETE took off the list, in order:
+	// Apple is reported to count them against the limits until they expire.
+	revoked  []*certificate
 	profiles table[*profile]
 	bundles  table[*bundleID]
 	devices  table[*device]
@@ -119,6 +125,7 @@ func (t *table[T]) add(v T) {
 	}
 	t.items = append(t.items, v)
 	t.byID[v.resID()] = v
+	t.invalidateSorted()
 }
 
 func (t *table[T]) get(id string) (T, bool) {
@@ -126,7 +133,7 @@ func (t *table[T]) get(id string) (T, bool) {
 	return v, ok
 }
 
-// remove deletes id; callers hold the store's write lock.
+// remove deletes id; callers hold the store's write lock (as for add).
 func (t *table[T]) remove(id string) {
 	if _, ok := t.byID[id]; !ok {
 		return
@@ -146,7 +153,8 @@ func (t *table[T]) invalidateSorted() {
 
 // ordered returns the items sorted by a validated sort parameter such as
 // "-name,id"; ties are broken by id. Views are cached until the next remove,
-// so paging through a sorted list sorts once.
+// so paging through a sorted list sorts once. Writes that change a sort key
+// call invalidateSorted.
 func (t *table[T]) ordered(spec string, keys map[string]func(T) string) []T {
 	if spec == "" {
 		return t.items

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,12 +38,17 @@ func jsonReply(status int, v any) reply {
 	return reply{status: status, contentType: "application/json", body: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}
 }
 
+// maxBody bounds a request body; the largest Apple takes here, a CSR, is a
+// few kilobytes.
+const maxBody = 1 << 20
+
 // call is one request on its way through the sandbox.
 type call struct {
 	s     *Server
 	r     *http.Request
 	path  string // API path, without PathPrefix
 	query url.Values
+	body  []byte // the request body, read whole before anything checks it
 	key   *registeredKey
 	base  string // scheme://host + PathPrefix, for links
 
@@ -121,6 +127,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 	if rt != nil {
 		entry.Route = rt.label
 	}
+	// The body is read once, here, so that both the spec check and the
+	// handler see it.
+	if r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil || len(b) > maxBody {
+			entry.Reason = "request body unreadable or over 1 MiB"
+			finish(errorReply(errUnprocessable("The request entity could not be read, or is larger than 1 MiB.")), nil, nil)
+			return
+		}
+		c.body = b
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
 	if s.spec != nil {
 		checkResponse = s.spec.CheckRequest(r, apiPath)
 	}
@@ -186,7 +204,8 @@ func (s *Server) route(c *call, rt *route, id string) reply {
 		return errorReply(errForbidden("The API key in use does not allow this request. " +
 			"Individual API keys cannot use the provisioning resources (certificates, profiles, bundle IDs, devices); use a team key."))
 	}
-	// Lists and downloads share the data; the rare DELETE has it alone.
+	// Lists and downloads share the data; the rare write has it alone, so
+	// concurrent writes see each other's results (limits, names, UDIDs).
 	if rt.writes {
 		s.data.mu.Lock()
 		defer s.data.mu.Unlock()

@@ -28,11 +28,13 @@ func init() {
 			segs: strings.Split(strings.TrimPrefix(pattern, "/"), "/"), provisioning: provisioning, writes: writes, handle: h,
 		})
 	}
-	const get, del = http.MethodGet, http.MethodDelete
+	const get, del, post, patch = http.MethodGet, http.MethodDelete, http.MethodPost, http.MethodPatch
 	add(get, "/v1/certificates", true, false, listHandler(certificatesType))
+	add(post, "/v1/certificates", true, true, createCertificate)
 	add(get, "/v1/certificates/{id}", true, false, instanceHandler(certificatesType))
 	add(del, "/v1/certificates/{id}", true, true, deleteCertificate)
 	add(get, "/v1/profiles", true, false, listHandler(profilesType))
+	add(post, "/v1/profiles", true, true, createProfile)
 	add(get, "/v1/profiles/{id}", true, false, instanceHandler(profilesType))
 	add(del, "/v1/profiles/{id}", true, true, deleteProfile)
 	add(get, "/v1/profiles/{id}/bundleId", true, false,
@@ -42,11 +44,15 @@ func init() {
 	add(get, "/v1/profiles/{id}/devices", true, false,
 		relatedListHandler(profilesType, devicesType, func(p *profile) []*device { return p.devices }))
 	add(get, "/v1/bundleIds", true, false, listHandler(bundleIDsType))
+	add(post, "/v1/bundleIds", true, true, createBundleID)
 	add(get, "/v1/bundleIds/{id}", true, false, instanceHandler(bundleIDsType))
+	add(del, "/v1/bundleIds/{id}", true, true, deleteBundleID)
 	add(get, "/v1/bundleIds/{id}/profiles", true, false,
 		relatedListHandler(bundleIDsType, profilesType, func(b *bundleID) []*profile { return b.profiles }))
 	add(get, "/v1/devices", true, false, listHandler(devicesType))
+	add(post, "/v1/devices", true, true, createDevice)
 	add(get, "/v1/devices/{id}", true, false, instanceHandler(devicesType))
+	add(patch, "/v1/devices/{id}", true, true, updateDevice)
 	add(get, "/v1/apps", false, false, listHandler(appsType))
 	add(get, "/v1/apps/{id}", false, false, instanceHandler(appsType))
 }
@@ -132,7 +138,7 @@ func relatedOneHandler[O, T entity](owner *resourceType[O], rt *resourceType[T],
 // deleteCertificate revokes a certificate: it leaves the list, and the
 // profiles that held it become INVALID, as on Apple's side.
 func deleteCertificate(c *call, id string) reply {
-	if errs := parseParams(c, certificatesType, modeDelete); errs != nil {
+	if errs := parseParams(c, certificatesType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
 	st := c.s.data
@@ -144,6 +150,7 @@ func deleteCertificate(c *call, id string) reply {
 		return errorReply(errForbidden("The API key in use does not allow this request. Only Admin keys may revoke " + v.certType + " certificates."))
 	}
 	st.certs.remove(id)
+	st.revoked = append(st.revoked, v)
 	for _, p := range st.profiles.items {
 		if i := slices.Index(p.certs, v); i >= 0 {
 			p.certs = slices.Delete(slices.Clone(p.certs), i, i+1)
@@ -159,7 +166,7 @@ func deleteCertificate(c *call, id string) reply {
 
 // deleteProfile deletes a profile and unlinks it from its bundle ID.
 func deleteProfile(c *call, id string) reply {
-	if errs := parseParams(c, profilesType, modeDelete); errs != nil {
+	if errs := parseParams(c, profilesType, modeWrite); errs != nil {
 		return errorReply(errs...)
 	}
 	st := c.s.data

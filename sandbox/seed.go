@@ -299,6 +299,19 @@ var certKinds = map[string]certKind{
 	"IDENTITY_ACCESS":             {"Identity Access", "Identity Access", "merchant", "IOS", 365},
 }
 
+// nameAs names a certificate of kind k issued to who as Apple does: name
+// "Apple Distribution: Example Corp", subject CN "Apple Distribution: Example
+// Corp (A1B2C3D4E5)" with tag (a team or person id) when there is one.
+func (c *certificate) nameAs(k certKind, who, tag string) {
+	c.displayName = who
+	c.name = k.label + ": " + who
+	c.commonName = k.cn + ": " + who
+	if tag != "" {
+		c.commonName += " (" + tag + ")"
+	}
+	c.platform = json.RawMessage(`"` + k.platform + `"`)
+}
+
 var certTypeWeights = []weighted[string]{
 	{"DEVELOPMENT", 30}, {"DISTRIBUTION", 22}, {"IOS_DEVELOPMENT", 8}, {"IOS_DISTRIBUTION", 8},
 	{"MAC_APP_DEVELOPMENT", 3}, {"MAC_APP_DISTRIBUTION", 4}, {"MAC_INSTALLER_DISTRIBUTION", 3},
@@ -355,13 +368,7 @@ func (g *gen) certificates(st *store) {
 			who = merchants[g.rng.IntN(len(merchants))]
 			c.userID = who
 		}
-		c.displayName = who
-		c.name = k.label + ": " + who
-		c.commonName = k.cn + ": " + who
-		if tag != "" {
-			c.commonName += " (" + tag + ")"
-		}
-		c.platform = json.RawMessage(`"` + k.platform + `"`)
+		c.nameAs(k, who, tag)
 		if g.quirks {
 			switch {
 			case ct == "DEVELOPMENT" && i%3 == 0:
