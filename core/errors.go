@@ -357,12 +357,29 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // fromExchange reports whether err is what an exchange with App Store Connect
-// ended in: an answer that was not a success, no usable answer, or a spent
-// budget. Their messages name App Store Connect and say what to do, so they
+// ended in: an answer that was not a success, no usable answer, a spent
+// budget, or a redirect. Their messages name App Store Connect and say what to do, so they
 // need no "with App Store Connect" around them.
 func fromExchange(err error) bool {
 	var apiErr *APIError
 	var netErr *NetworkError
 	var respErr *ResponseError
-	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &respErr)
+	var redirect *RedirectError
+	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &respErr) || errors.As(err, &redirect)
+}
+
+// RedirectError is an answer that redirected the request elsewhere. App Store
+// Connect does not redirect API calls, so the client follows no redirect:
+// the next request would carry the key's token to wherever it points.
+type RedirectError struct {
+	// StatusCode is the redirect's HTTP status (301, 302, 307, 308...).
+	StatusCode int
+	// Location is where the answer pointed, made safe to print.
+	Location string
+}
+
+// Error says where the redirect pointed and that it was not followed.
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("App Store Connect answered with a redirect to %s (HTTP %d): refusing to send the key's token there; "+
+		"a proxy or the address set for App Store Connect may be wrong", e.Location, e.StatusCode)
 }

@@ -383,17 +383,35 @@ func fetchPages(ctx context.Context, c *Client, u *url.URL, resp *Response, page
 }
 
 // nextPage resolves a links.next value against the current page and refuses
-// one that leaves the scheme and host of the first request: the token must
-// not be sent anywhere else.
+// one that leaves the origin (scheme, host and port) of the first request:
+// the token must not be sent anywhere else.
 func nextPage(first, current *url.URL, next string) (*url.URL, error) {
 	ref, err := url.Parse(next)
 	if err != nil {
-		return nil, fmt.Errorf("App Store Connect sent an unreadable next-page link: %v", err)
+		return nil, fmt.Errorf("App Store Connect sent an unreadable next-page link: %s", SafeText(err.Error()))
 	}
 	u := current.ResolveReference(ref)
-	if !strings.EqualFold(u.Scheme, first.Scheme) || !strings.EqualFold(u.Host, first.Host) {
-		return nil, fmt.Errorf("the next-page link points to %s://%s, not %s://%s: refusing to send the key's token there",
-			u.Scheme, u.Host, first.Scheme, first.Host)
+	if !sameOrigin(u, first) {
+		return nil, fmt.Errorf("the next-page link points to %s, not %s://%s: refusing to send the key's token there",
+			SafeText(u.Scheme+"://"+u.Host), first.Scheme, first.Host)
 	}
 	return u, nil
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port, a
+// missing port being the scheme's default.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			return "443"
+		case "http":
+			return "80"
+		}
+		return ""
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
