@@ -145,7 +145,7 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 }
 
 // listAll fetches every page of the collection at path, converting each item
-// with convert. It follows links.next only to the scheme and host of the first
+// with convert, whose error (a malformed item) ends the list. It follows links.next only to the scheme and host of the first
 // request, and stops when a page has no next link.
 //
 // Pages must be fetched one after another (each names the next), so whatever
@@ -157,7 +157,7 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 // The fetcher runs at most one page ahead, so memory stays bounded, and it
 // has ended by the time listAll returns.
 func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) T) ([]T, *Response, error) {
+	convert func(r *resource[A], in included) (T, error)) ([]T, *Response, error) {
 	resp := &Response{}
 	u, err := c.endpoint(path, q)
 	if err != nil {
@@ -188,7 +188,16 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 		env.body = nil // decoded: let it go
 		idx := indexIncluded(doc.Included)
 		for i := range doc.Data {
-			out = append(out, convert(&doc.Data[i], idx))
+			item, err := convert(&doc.Data[i], idx)
+			if err != nil {
+				decodeErr = err
+				break
+			}
+			out = append(out, item)
+		}
+		if decodeErr != nil {
+			stop()
+			continue
 		}
 		if opt.OnPage != nil {
 			total := 0
