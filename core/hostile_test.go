@@ -149,21 +149,27 @@ func hostileLists(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, doc)
 }
 
-// allLists calls every list of c and Verify, returning what each gave.
-func allLists(c *Client) map[string][2]any {
+// allLists calls every list and Verify, each on a client of its own from
+// client, returning what each gave: the value and the error.
+func allLists(client func() *Client) map[string][2]any {
 	ctx := context.Background()
 	out := map[string][2]any{}
-	l1, _, e1 := c.Certificates.List(ctx, nil)
+	l1, _, e1 := client().Certificates.List(ctx, nil)
 	out["certificates"] = [2]any{l1, e1}
-	l2, _, e2 := c.Profiles.List(ctx, nil)
+	l2, _, e2 := client().Profiles.List(ctx, nil)
 	out["profiles"] = [2]any{l2, e2}
-	l3, _, e3 := c.BundleIDs.List(ctx, nil)
+	l3, _, e3 := client().BundleIDs.List(ctx, nil)
 	out["bundle IDs"] = [2]any{l3, e3}
-	l4, _, e4 := c.Devices.List(ctx, nil)
+	l4, _, e4 := client().Devices.List(ctx, nil)
 	out["devices"] = [2]any{l4, e4}
-	v, _, e5 := c.Verify(ctx)
+	v, _, e5 := client().Verify(ctx)
 	out["verify"] = [2]any{v, e5}
 	return out
+}
+
+// fakeClients makes allLists' clients for f.
+func fakeClients(f *fakeAPI, creds Credentials) func() *Client {
+	return func() *Client { return f.client(creds, nil) }
 }
 
 // TestHostileTextIsMadeSafeAtTheSource: a server that answers with terminal
@@ -172,7 +178,7 @@ func allLists(c *Client) map[string][2]any {
 func TestHostileTextIsMadeSafeAtTheSource(t *testing.T) {
 	creds := testCreds(t, KindTeam)
 	f := newFakeAPI(t, creds, hostileLists)
-	lists := allLists(f.client(creds, nil))
+	lists := allLists(fakeClients(f, creds))
 	for name, got := range lists {
 		if name != "verify" && got[1] != nil {
 			t.Errorf("%s: %v", name, got[1])
@@ -237,7 +243,7 @@ func TestHostileTextIsMadeSafeAtTheSource(t *testing.T) {
 	for name, h := range errorAnswers {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeAPI(t, creds, h)
-			for list, got := range allLists(f.client(creds, nil)) {
+			for list, got := range allLists(fakeClients(f, creds)) {
 				// Verify reads neither the items' attributes nor next links.
 				if got[1] == nil && list != "verify" {
 					t.Errorf("%s: no error", list)
@@ -277,7 +283,7 @@ func TestHostileIDsAreRefused(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprint(w, doc.doc)
 			})
-			for list, got := range allLists(f.client(creds, nil)) {
+			for list, got := range allLists(fakeClients(f, creds)) {
 				assertSafeText(t, list, got[0])
 				assertSafeText(t, list+" error", got[1])
 				if listPaths[list] == doc.path {
