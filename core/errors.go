@@ -368,8 +368,8 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // fromExchange reports whether err is what an exchange with App Store Connect
 // ended in: an answer that was not a success, no usable answer, a spent
-// budget, or a redirect. Their messages name App Store Connect and say what to do, so they
-// need no "with App Store Connect" around them.
+// budget, or a redirect. Their messages name App Store Connect and say what
+// to do, so they need no "with App Store Connect" around them.
 func fromExchange(err error) bool {
 	var apiErr *APIError
 	var netErr *NetworkError
