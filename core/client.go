@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,6 +117,10 @@ func WithBaseURL(base string) Option {
 		if err == nil && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
 			err = errors.New("it needs http:// or https:// and a host")
 		}
+		if err == nil && u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+			// The key's token would cross the network in the clear.
+			err = errors.New("plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost): use https")
+		}
 		if err != nil {
 			c.baseErr = fmt.Errorf("the App Store Connect address %q is not usable: %v", base, err)
 			return
@@ -126,7 +131,9 @@ func WithBaseURL(base string) Option {
 
 // WithHTTPClient sets the HTTP client, for proxies or custom transports. Its
 // Timeout, if any, applies too; the client's own request timeout
-// (DefaultRequestTimeout) is enforced either way.
+// (DefaultRequestTimeout) is enforced either way. Its CheckRedirect is not
+// used: the client follows no redirect (see RedirectError). hc itself is not
+// changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -159,6 +166,11 @@ func NewClient(creds Credentials, opts ...Option) *Client {
 	if c.tokens == nil {
 		c.tokens = NewTokenSource(creds, time.Now)
 	}
+	// A copy, so that a caller's http.Client keeps its own redirect policy
+	// for its other uses.
+	hc := *c.http
+	hc.CheckRedirect = refuseRedirect
+	c.http = &hc
 	c.Certificates = &CertificatesService{c}
 	c.Profiles = &ProfilesService{c}
 	c.BundleIDs = &BundleIDsService{c}
@@ -375,6 +387,10 @@ func (c *Client) roundTrip(ctx context.Context, u *url.URL, token string) (*exch
 	// From here on a request was sent: the exchange counts even if it failed.
 	ex := &exchange{}
 	hr, err := c.http.Do(req)
+	var redirect *RedirectError
+	if errors.As(err, &redirect) {
+		return ex, redirect
+	}
 	if err != nil {
 		return ex, netErr(err)
 	}
@@ -396,6 +412,32 @@ func (c *Client) roundTrip(ctx context.Context, u *url.URL, token string) (*exch
 		c.mu.Unlock()
 	}
 	return ex, nil
+}
+
+// refuseRedirect is the CheckRedirect of every Client's http.Client. Go keeps
+// the Authorization header on a redirect to the same host on another port,
+// or from https to http; App Store Connect never redirects API calls, and no
+// same-origin redirect is worth following with a token either. So none is
+// followed: the request ends with a *RedirectError, which is not retried.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	u := *req.URL
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
+	e := &RedirectError{Location: SafeText(redactTokens(u.String()))}
+	if req.Response != nil {
+		e.StatusCode = req.Response.StatusCode
+	}
+	return e
+}
+
+// IsLoopbackHost reports whether host (a name or an IP address, without a
+// port) is this computer: "localhost", 127.0.0.0/8 or ::1. Only these may be
+// spoken to over plain http, since a token sent there crosses no network.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sleepCtx waits d or until ctx is done, whichever comes first.

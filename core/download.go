@@ -164,7 +164,8 @@ func checkCertificate(c Certificate, attrs certificateContent) ([]byte, error) {
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("its content is not an X.509 certificate: %v", err)
+		// x509's errors may quote the certificate's fields.
+		return nil, fmt.Errorf("its content is not an X.509 certificate: %s", SafeText(err.Error()))
 	}
 	listed := firstNonEmpty(c.SerialNumber, attrs.SerialNumber)
 	want, ok := parseSerial(listed)
@@ -172,7 +173,7 @@ func checkCertificate(c Certificate, attrs certificateContent) ([]byte, error) {
 		return nil, fmt.Errorf("App Store Connect gave no readable serial number (%q) to check it against", listed)
 	}
 	if cert.SerialNumber.Cmp(want) != 0 {
-		return nil, fmt.Errorf("App Store Connect sent a certificate with serial %X, not the listed %s: nothing was saved", cert.SerialNumber, listed)
+		return nil, fmt.Errorf("App Store Connect sent a certificate with serial %X, not the listed %s: nothing was saved", cert.SerialNumber, SafeText(listed))
 	}
 	return der, nil
 }
@@ -205,7 +206,9 @@ func saveCertificate(c Certificate, der []byte, dir string, opt DownloadOptions)
 }
 
 // ProfileInfo is what a downloaded profile says about itself in its signed
-// property list.
+// property list. Its texts are made safe to show (SafeText); a UUID that
+// SafeText would change is refused instead, since it names the profile's file
+// and is compared with the listed one.
 type ProfileInfo struct {
 	UUID           string `plist:"UUID"`
 	Name           string `plist:"Name"`
@@ -217,11 +220,19 @@ type ProfileInfo struct {
 func ParseProfile(data []byte) (ProfileInfo, error) {
 	p7, err := pkcs7.Parse(data)
 	if err != nil {
-		return ProfileInfo{}, fmt.Errorf("not a signed profile (CMS): %v", err)
+		return ProfileInfo{}, fmt.Errorf("not a signed profile (CMS): %s", SafeText(err.Error()))
 	}
 	var info ProfileInfo
 	if _, err := plist.Unmarshal(p7.Content, &info); err != nil {
-		return ProfileInfo{}, fmt.Errorf("the profile's property list is unreadable: %v", err)
+		// The parser's errors may quote the property list.
+		return ProfileInfo{}, fmt.Errorf("the profile's property list is unreadable: %s", SafeText(err.Error()))
+	}
+	if !isSafe(info.UUID) {
+		return ProfileInfo{}, fmt.Errorf("the profile's UUID \"%s\" is malformed (it holds control or invisible characters): nothing was saved", SafeText(info.UUID))
+	}
+	info.Name = SafeText(info.Name)
+	for i := range info.TeamIdentifier {
+		info.TeamIdentifier[i] = SafeText(info.TeamIdentifier[i])
 	}
 	return info, nil
 }

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // ErrIndividualKeyProvisioning is returned, before any request is made, when
@@ -154,6 +153,9 @@ func parseAPIError(status int, contentType string, body []byte, rl RateLimit, re
 	}
 	if isJSONMediaType(contentType) || looksLikeJSON(body) {
 		if err := json.Unmarshal(body, &doc); err == nil && len(doc.Errors) > 0 {
+			for i := range doc.Errors {
+				doc.Errors[i].clean()
+			}
 			e.Errors = doc.Errors
 			return e
 		}
@@ -171,11 +173,21 @@ func parseAPIError(status int, contentType string, body []byte, rl RateLimit, re
 	if looksLikeHTML(body) && !strings.Contains(mt, "html") {
 		mt = "text/html"
 	}
-	e.ContentType = mt
+	e.ContentType = SafeText(mt)
 	if strings.HasPrefix(mt, "text/plain") {
 		e.Text = shortText(redactTokens(string(body)), 200)
 	}
 	return e
+}
+
+// clean makes what Apple said safe to show (SafeText), where it is decoded.
+// Codes stay matchable: Apple's are upper-case letters, digits, dots and
+// underscores, which SafeText leaves alone.
+func (it *ErrorItem) clean() {
+	safeTexts(&it.ID, &it.Status, &it.Code, &it.Title, &it.Detail)
+	if it.Source != nil {
+		safeTexts(&it.Source.Pointer, &it.Source.Parameter)
+	}
 }
 
 func isJSONMediaType(ct string) bool {
@@ -196,23 +208,18 @@ func looksLikeHTML(body []byte) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") || strings.Contains(head, "<body")
 }
 
-// shortText keeps the first line of s, without control characters, at most n
-// runes, so a plain-text body can be quoted in a message.
+// shortText keeps the first line of s, at most n runes, made safe by
+// SafeText, so a plain-text body can be quoted in a message.
 func shortText(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
+	more := ""
 	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
+		s, more = string(r[:n]), "…"
 	}
-	return s
+	return SafeText(s) + more
 }
 
 // jwtPattern matches anything shaped like a JWT, so that no message can carry
@@ -277,9 +284,11 @@ type NetworkError struct {
 // Error says what happened and what to do.
 func (e *NetworkError) Error() string {
 	if e.Timeout > 0 {
-		return fmt.Sprintf("App Store Connect (%s) did not answer within %s: check your connection, or try again later", e.Host, e.Timeout)
+		return SafeText(fmt.Sprintf("App Store Connect (%s) did not answer within %s: check your connection, or try again later", e.Host, e.Timeout))
 	}
-	return redactTokens(fmt.Sprintf("could not reach App Store Connect (%s): check your connection: %v", e.Host, e.Err))
+	// The underlying error may quote the server: a certificate's names, a
+	// malformed status line.
+	return SafeText(redactTokens(fmt.Sprintf("could not reach App Store Connect (%s): check your connection: %v", e.Host, e.Err)))
 }
 
 // Unwrap returns the underlying error.
@@ -304,7 +313,8 @@ func (e *ResponseError) Error() string {
 	if e.ContentType != "" {
 		return fmt.Sprintf("got %s instead of App Store Connect's JSON (HTTP %d)", e.ContentType, e.StatusCode)
 	}
-	return fmt.Sprintf("App Store Connect's answer could not be read (cut short or garbled): try again: %v", e.Err)
+	// A JSON decoding error may quote the document.
+	return SafeText(fmt.Sprintf("App Store Connect's answer could not be read (cut short or garbled): try again: %v", e.Err))
 }
 
 // Unwrap returns the underlying error.
@@ -357,12 +367,29 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // fromExchange reports whether err is what an exchange with App Store Connect
-// ended in: an answer that was not a success, no usable answer, or a spent
-// budget. Their messages name App Store Connect and say what to do, so they
-// need no "with App Store Connect" around them.
+// ended in: an answer that was not a success, no usable answer, a spent
+// budget, or a redirect. Their messages name App Store Connect and say what
+// to do, so they need no "with App Store Connect" around them.
 func fromExchange(err error) bool {
 	var apiErr *APIError
 	var netErr *NetworkError
 	var respErr *ResponseError
-	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &respErr)
+	var redirect *RedirectError
+	return errors.As(err, &apiErr) || errors.As(err, &netErr) || errors.As(err, &respErr) || errors.As(err, &redirect)
+}
+
+// RedirectError is an answer that redirected the request elsewhere. App Store
+// Connect does not redirect API calls, so the client follows no redirect:
+// the next request would carry the key's token to wherever it points.
+type RedirectError struct {
+	// StatusCode is the redirect's HTTP status (301, 302, 307, 308...).
+	StatusCode int
+	// Location is where the answer pointed, made safe to print.
+	Location string
+}
+
+// Error says where the redirect pointed and that it was not followed.
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("App Store Connect answered with a redirect to %s (HTTP %d): refusing to send the key's token there; "+
+		"a proxy or the address set for App Store Connect may be wrong", e.Location, e.StatusCode)
 }

@@ -10,7 +10,7 @@ import (
 // decode into the models through the same code the lists use, keeping odd
 // dates and enums as Apple sent them.
 
-func decodeFixtureList[A, T any](t *testing.T, data []byte, convert func(*resource[A], included) T) []T {
+func decodeFixtureList[A, T any](t *testing.T, data []byte, convert func(*resource[A], included) (T, error)) []T {
 	t.Helper()
 	var doc listDocument[A]
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -19,7 +19,11 @@ func decodeFixtureList[A, T any](t *testing.T, data []byte, convert func(*resour
 	idx := indexIncluded(doc.Included)
 	var out []T
 	for i := range doc.Data {
-		out = append(out, convert(&doc.Data[i], idx))
+		item, err := convert(&doc.Data[i], idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, item)
 	}
 	return out
 }
@@ -34,11 +38,7 @@ func decodeFixtureResource[A any](t *testing.T, data []byte) resource[A] {
 }
 
 func TestFastlaneFixtures(t *testing.T) {
-	certs := decodeFixtureList(t, readFixture(t, "fastlane", "certificates.json"), func(r *resource[Certificate], _ included) Certificate {
-		c := r.Attributes
-		c.ID = r.ID
-		return c
-	})
+	certs := decodeFixtureList(t, readFixture(t, "fastlane", "certificates.json"), certificateFromResource)
 	// meta.paging.total says 4; all 5 items count.
 	if len(certs) != 5 {
 		t.Fatalf("%d certificates, want 5", len(certs))
@@ -64,20 +64,12 @@ func TestFastlaneFixtures(t *testing.T) {
 		t.Errorf("profiles = %+v", profiles)
 	}
 
-	bids := decodeFixtureList(t, readFixture(t, "fastlane", "bundle_ids.json"), func(r *resource[BundleID], _ included) BundleID {
-		b := r.Attributes
-		b.ID = r.ID
-		return b
-	})
+	bids := decodeFixtureList(t, readFixture(t, "fastlane", "bundle_ids.json"), bundleIDFromResource)
 	if len(bids) != 2 || bids[0].Identifier != "com.joshholtz.FastlaneApp" || bids[0].SeedID != "972KS36P2U" || bids[0].Platform != "IOS" {
 		t.Errorf("bundle IDs = %+v", bids)
 	}
 
-	devs := decodeFixtureList(t, readFixture(t, "fastlane", "devices.json"), func(r *resource[Device], _ included) Device {
-		d := r.Attributes
-		d.ID = r.ID
-		return d
-	})
+	devs := decodeFixtureList(t, readFixture(t, "fastlane", "devices.json"), deviceFromResource)
 	if len(devs) != 3 || devs[2].DeviceClass != "APPLE_TV" || devs[1].Status != "DISABLED" || devs[0].AddedDate.Year() != 2018 {
 		t.Errorf("devices = %+v", devs)
 	}
@@ -90,7 +82,10 @@ func TestCodemagicFixtures(t *testing.T) {
 	}
 
 	p := decodeFixtureResource[Profile](t, readFixture(t, "codemagic", "profile.json"))
-	prof := profileFromResource(&p, nil)
+	prof, err := profileFromResource(&p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if prof.UUID != "55b8fdb4-b7d2-402d-b48b-2523f7b9c384" || prof.CreatedDate.Raw != "2019-11-29T13:56:50.220+0000" ||
 		prof.CreatedDate.Nanosecond() != 220_000_000 || prof.CertificateCount != 1 || prof.DeviceCount != 2 {
 		t.Errorf("profile = %+v", prof)

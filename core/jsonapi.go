@@ -145,7 +145,7 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 }
 
 // listAll fetches every page of the collection at path, converting each item
-// with convert. It follows links.next only to the scheme and host of the first
+// with convert, whose error (a malformed item) ends the list. It follows links.next only to the scheme and host of the first
 // request, and stops when a page has no next link.
 //
 // Pages must be fetched one after another (each names the next), so whatever
@@ -157,7 +157,7 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 // The fetcher runs at most one page ahead, so memory stays bounded, and it
 // has ended by the time listAll returns.
 func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) T) ([]T, *Response, error) {
+	convert func(r *resource[A], in included) (T, error)) ([]T, *Response, error) {
 	resp := &Response{}
 	u, err := c.endpoint(path, q)
 	if err != nil {
@@ -188,7 +188,16 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 		env.body = nil // decoded: let it go
 		idx := indexIncluded(doc.Included)
 		for i := range doc.Data {
-			out = append(out, convert(&doc.Data[i], idx))
+			item, err := convert(&doc.Data[i], idx)
+			if err != nil {
+				decodeErr = err
+				break
+			}
+			out = append(out, item)
+		}
+		if decodeErr != nil {
+			stop()
+			continue
 		}
 		if opt.OnPage != nil {
 			total := 0
@@ -383,17 +392,35 @@ func fetchPages(ctx context.Context, c *Client, u *url.URL, resp *Response, page
 }
 
 // nextPage resolves a links.next value against the current page and refuses
-// one that leaves the scheme and host of the first request: the token must
-// not be sent anywhere else.
+// one that leaves the origin (scheme, host and port) of the first request:
+// the token must not be sent anywhere else.
 func nextPage(first, current *url.URL, next string) (*url.URL, error) {
 	ref, err := url.Parse(next)
 	if err != nil {
-		return nil, fmt.Errorf("App Store Connect sent an unreadable next-page link: %v", err)
+		return nil, fmt.Errorf("App Store Connect sent an unreadable next-page link: %s", SafeText(err.Error()))
 	}
 	u := current.ResolveReference(ref)
-	if !strings.EqualFold(u.Scheme, first.Scheme) || !strings.EqualFold(u.Host, first.Host) {
-		return nil, fmt.Errorf("the next-page link points to %s://%s, not %s://%s: refusing to send the key's token there",
-			u.Scheme, u.Host, first.Scheme, first.Host)
+	if !sameOrigin(u, first) {
+		return nil, fmt.Errorf("the next-page link points to %s, not %s://%s: refusing to send the key's token there",
+			SafeText(u.Scheme+"://"+u.Host), first.Scheme, first.Host)
 	}
 	return u, nil
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port, a
+// missing port being the scheme's default.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			return "443"
+		case "http":
+			return "80"
+		}
+		return ""
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }

@@ -1,6 +1,10 @@
 package core
 
-import "time"
+import (
+	"cmp"
+	"fmt"
+	"time"
+)
 
 // The models keep Apple's attribute names as JSON tags, plus "id", so that the
 // command line's --json output reads like App Store Connect's own. Enumerated
@@ -69,4 +73,65 @@ type Device struct {
 	Platform    string `json:"platform"`
 	Status      string `json:"status"`
 	AddedDate   Time   `json:"addedDate"`
+}
+
+// What App Store Connect sends is made safe where it is decoded, so that
+// neither the window nor the command line can forget it: every text that is
+// only shown (names, types, platforms, states, identifiers, UDIDs, dates as
+// sent) goes through SafeText. Values whose exact bytes matter are not
+// altered but checked, and a page holding a bad one is refused as malformed:
+// ids go into URLs and filters, a serial is compared with the downloaded
+// certificate's, a UUID names the profile's file and is compared with the
+// profile's own. Apple's are letters, digits and dashes, so only a broken or
+// hostile server sends anything SafeText would change.
+
+// checkExact refuses a value whose exact bytes matter (see above) when it
+// holds anything SafeText would change.
+func checkExact(what, field, v string) error {
+	if isSafe(v) {
+		return nil
+	}
+	return fmt.Errorf("App Store Connect sent %s whose %s \"%s\" is malformed (it holds control or invisible characters): "+
+		"refusing the list, since the %s cannot be used as it is; try again later, and report it to Apple if it persists",
+		what, field, SafeText(v), field)
+}
+
+// safeTexts applies SafeText to each string in place.
+func safeTexts(ss ...*string) {
+	for _, s := range ss {
+		*s = SafeText(*s)
+	}
+}
+
+func (c *Certificate) clean() error {
+	if err := cmp.Or(checkExact("a certificate", "id", c.ID), checkExact("a certificate", "serial number", c.SerialNumber)); err != nil {
+		return err
+	}
+	safeTexts(&c.Name, &c.DisplayName, &c.CertificateType, &c.Platform)
+	return nil
+}
+
+func (p *Profile) clean() error {
+	if err := cmp.Or(checkExact("a profile", "id", p.ID), checkExact("a profile", "UUID", p.UUID),
+		checkExact("a profile", "bundle ID's id", p.BundleIDID)); err != nil {
+		return err
+	}
+	safeTexts(&p.Name, &p.Platform, &p.ProfileType, &p.ProfileState, &p.BundleIdentifier)
+	return nil
+}
+
+func (b *BundleID) clean() error {
+	if err := checkExact("a bundle ID", "id", b.ID); err != nil {
+		return err
+	}
+	safeTexts(&b.Name, &b.Identifier, &b.Platform, &b.SeedID)
+	return nil
+}
+
+func (d *Device) clean() error {
+	if err := checkExact("a device", "id", d.ID); err != nil {
+		return err
+	}
+	safeTexts(&d.Name, &d.UDID, &d.DeviceClass, &d.Model, &d.Platform, &d.Status)
+	return nil
 }

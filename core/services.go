@@ -69,11 +69,14 @@ func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOpti
 		"serialNumber":    {opt.Serial},
 	})
 	return listAll(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
-		func(r *resource[Certificate], _ included) Certificate {
-			c := r.Attributes
-			c.ID = r.ID
-			return c
-		})
+		certificateFromResource)
+}
+
+// certificateFromResource makes a Certificate of its resource, made safe to show.
+func certificateFromResource(r *resource[Certificate], _ included) (Certificate, error) {
+	c := r.Attributes
+	c.ID = r.ID
+	return c, c.clean()
 }
 
 // ProfilesService lists and downloads provisioning profiles.
@@ -109,8 +112,8 @@ func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]
 }
 
 // profileFromResource fills a Profile from its resource and the page's
-// included bundle IDs.
-func profileFromResource(r *resource[Profile], in included) Profile {
+// included bundle IDs, made safe to show.
+func profileFromResource(r *resource[Profile], in included) (Profile, error) {
 	p := r.Attributes
 	p.ID = r.ID
 	if rel, ok := r.Relationships["bundleId"]; ok {
@@ -124,7 +127,7 @@ func profileFromResource(r *resource[Profile], in included) Profile {
 	}
 	p.CertificateCount = r.Relationships["certificates"].count()
 	p.DeviceCount = r.Relationships["devices"].count()
-	return p
+	return p, p.clean()
 }
 
 // BundleIDsService lists bundle IDs.
@@ -152,11 +155,14 @@ func (s *BundleIDsService) List(ctx context.Context, opt *BundleIDListOptions) (
 		"identifier": {opt.Identifier},
 	})
 	return listAll(ctx, s.client, "bundle IDs", "/v1/bundleIds", q, opt.ListOptions,
-		func(r *resource[BundleID], _ included) BundleID {
-			b := r.Attributes
-			b.ID = r.ID
-			return b
-		})
+		bundleIDFromResource)
+}
+
+// bundleIDFromResource makes a BundleID of its resource, made safe to show.
+func bundleIDFromResource(r *resource[BundleID], _ included) (BundleID, error) {
+	b := r.Attributes
+	b.ID = r.ID
+	return b, b.clean()
 }
 
 // DevicesService lists registered devices.
@@ -184,11 +190,14 @@ func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]De
 		"status":   opt.Statuses,
 	})
 	return listAll(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
-		func(r *resource[Device], _ included) Device {
-			d := r.Attributes
-			d.ID = r.ID
-			return d
-		})
+		deviceFromResource)
+}
+
+// deviceFromResource makes a Device of its resource, made safe to show.
+func deviceFromResource(r *resource[Device], _ included) (Device, error) {
+	d := r.Attributes
+	d.ID = r.ID
+	return d, d.clean()
 }
 
 // VerifyResult is what Verify found out about a key. Team and enterprise keys

@@ -61,7 +61,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("a date must be a string: %w", err)
 	}
-	t.Raw = s
+	// Raw is printed as it is (--json, tables): made safe here, where it
+	// comes from App Store Connect. A date SafeText changes does not parse.
+	t.Raw = SafeText(s)
 	if parsed, err := ParseTime(s); err == nil {
 		t.Time = parsed
 	}

@@ -6,6 +6,7 @@
 #
 #   scripts/fuzz.sh [TIME]   TIME per target: seconds (30) or a duration (30s, 2m, 1h); default 30
 #   FUZZ=ParseTime scripts/fuzz.sh 60   only the targets whose name matches the regexp
+#   scripts/fuzz.sh --list   print the targets (package and name) and stop
 #
 # A failure leaves its input in the package's testdata/fuzz/FuzzXxx/ folder,
 # where `go test` (and so `make test`) replays it from then on: fix the bug,
@@ -18,6 +19,11 @@ GO=${GO:-go}
 export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 
 arg=${1:-30}
+list=false
+if [ "$arg" = --list ]; then
+	list=true
+	arg=30
+fi
 case "$arg" in
 *[!0-9smh]* | "" | [smh]*)
 	echo "fuzz.sh: the time per target must be seconds or a duration like 30s, 2m, 1h (got '$arg')" >&2
@@ -37,6 +43,10 @@ targets=$(grep -rE --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' --exclude-
 if [ -z "$targets" ]; then
 	echo "fuzz.sh: no fuzz target matches '$filter'" >&2
 	exit 1
+fi
+if $list; then
+	printf '%s\n' "$targets"
+	exit 0
 fi
 count=$(printf '%s\n' "$targets" | wc -l)
 echo "== fuzzing $count targets for ${seconds}s each (about $((count * seconds / 60 + 1)) minutes)"

@@ -78,6 +78,8 @@ func TestParseFastlaneRefusals(t *testing.T) {
 		{"filepath instead of key", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "issuer_id": testIssuer, "filepath": "./AuthKey.p8"}), ErrFastlaneField, "filepath"},
 		{"in_house not a bool", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "issuer_id": testIssuer, "key": string(k.PKCS8), "in_house": "yes"}), ErrFastlaneField, `"in_house" must be true or false`},
 		{"duration too long", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "issuer_id": testIssuer, "key": string(k.PKCS8), "duration": 1201}), ErrFastlaneField, "1 to 1200"},
+		{"key_id with a bidi override", fastlaneJSON(t, map[string]any{"key_id": "ABCDE\u202e12345", "issuer_id": testIssuer, "key": string(k.PKCS8)}), ErrKeyIDInvalid, `"key_id"`},
+		{"key_id with escapes", fastlaneJSON(t, map[string]any{"key_id": "ABC\x1b[2JDE", "issuer_id": testIssuer, "key": string(k.PKCS8)}), ErrKeyIDInvalid, `"key_id"`},
 		{"bad issuer", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "issuer_id": "nope", "key": string(k.PKCS8)}), ErrIssuerIDInvalid, `"issuer_id"`},
 		{"in_house without issuer", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "key": string(k.PKCS8), "in_house": true}), ErrIssuerIDMissing, "Enterprise keys need"},
 		{"base64 flag on plain key", fastlaneJSON(t, map[string]any{"key_id": "ABCDE12345", "issuer_id": testIssuer, "key": string(k.PKCS8), "is_key_content_base64": true}), ErrFastlaneField, "not base64"},

@@ -42,7 +42,7 @@ func FuzzParseFastlane(f *testing.F) {
 		if fk == nil || fk.Key == nil || fk.Key.PrivateKey == nil || len(fk.Key.Fingerprint) != 64 {
 			t.Fatalf("accepted without a usable key: %v", fk)
 		}
-		if _, err := CheckKeyID(fk.KeyID); err != nil {
+		if _, err := CheckKeyID(fk.KeyID); err != nil || core.SafeText(fk.KeyID) != fk.KeyID {
 			t.Fatalf("accepted the Key ID %q: %v", fk.KeyID, err)
 		}
 		switch {

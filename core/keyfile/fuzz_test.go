@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile/keyfiletest"
 )
 
@@ -65,6 +66,9 @@ func checkRefusal(t *testing.T, err error, data []byte) {
 		t.Fatalf("refusal %T %q is not a *keyfile.Error with a sentinel", err, err)
 	}
 	msg := err.Error()
+	if core.SafeText(msg) != msg {
+		t.Fatalf("message holds text unfit for a terminal: %q", msg)
+	}
 	if strings.Contains(msg, "PRIVATE KEY") {
 		t.Fatalf("message contains a PEM type line: %q", msg)
 	}

@@ -42,7 +42,8 @@ func KeyIDFromFilename(name string) string {
 }
 
 // CheckKeyID checks a Key ID as typed (blank space around it is ignored). An
-// empty or unusable one is an error; one that is not 10 upper-case letters or
+// empty or unusable one (blank space, control characters or invisible
+// direction marks inside: anything core.SafeText would change) is an error; one that is not 10 upper-case letters or
 // digits, the shape of every Key ID Apple issues, only gets a warning, since
 // nothing in the API forbids other shapes.
 func CheckKeyID(id string) (warning string, err error) {
@@ -50,7 +51,7 @@ func CheckKeyID(id string) (warning string, err error) {
 	switch {
 	case id == "":
 		return "", newError(ErrKeyIDMissing, "enter the Key ID: it is shown next to the key in %s, and is part of the file name AuthKey_<KEYID>.p8", ascKeysPage)
-	case utf8.RuneCountInString(id) > maxKeyIDLength || strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) || !utf8.ValidString(id):
+	case utf8.RuneCountInString(id) > maxKeyIDLength || strings.ContainsFunc(id, unicode.IsSpace) || core.SafeText(id) != id:
 		return "", newError(ErrKeyIDInvalid, "the Key ID is not valid: it is a short ID like 2X9R4HXF34, with no spaces or line breaks; copy it from %s", ascKeysPage)
 	case !appleKeyID.MatchString(id):
 		return fmt.Sprintf("Key IDs from Apple are 10 upper-case letters and digits (like 2X9R4HXF34), and this one (%d characters) is not: check it against %s", utf8.RuneCountInString(id), ascKeysPage), nil
@@ -99,15 +100,17 @@ func errKind() error {
 }
 
 // CheckName returns the name trimmed of blank space, or an error when it is
-// empty, longer than MaxNameLength characters, or holds line breaks or other
-// control characters.
+// empty, longer than MaxNameLength characters, or holds anything
+// core.SafeText would change: line breaks, tabs, control characters,
+// invisible direction marks, invalid UTF-8. A name is printed in tables and
+// messages as it is, so it is refused rather than quietly altered.
 func CheckName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
 		return "", newError(ErrNameMissing, "enter a name for the key, such as the team or app it belongs to")
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
-		return "", newError(ErrNameInvalid, "the name holds line breaks or other control characters: use plain text")
+	case core.SafeText(name) != name:
+		return "", newError(ErrNameInvalid, "the name holds line breaks, tabs, control characters or invisible direction marks: use plain text")
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return "", newError(ErrNameInvalid, "the name is %d characters long: keep it to %d", utf8.RuneCountInString(name), MaxNameLength)
 	}

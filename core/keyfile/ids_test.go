@@ -43,6 +43,10 @@ func TestCheckKeyID(t *testing.T) {
 		{"D485S484", "8 characters", nil},
 		{"2x9r4hxf34", "upper-case", nil},
 		{"2X9R 4HXF34", "", ErrKeyIDInvalid},
+		// Invisible characters would make the Key ID read as another.
+		{"2X9R4\u202eHXF34", "", ErrKeyIDInvalid},
+		{"2X9R4HXF34\u200f", "", ErrKeyIDInvalid},
+		{"2X9R4HXF34\xff", "", ErrKeyIDInvalid},
 		{strings.Repeat("A", 65), "", ErrKeyIDInvalid},
 	} {
 		warning, err := CheckKeyID(tc.in)
@@ -100,6 +104,14 @@ func TestCheckName(t *testing.T) {
 		{"", "", ErrNameMissing},
 		{" \t ", "", ErrNameMissing},
 		{"two\nlines", "", ErrNameInvalid},
+		// What a terminal or a reader must not get, as SafeText defines it.
+		{"Acme\x1b]0;owned\x07", "", ErrNameInvalid},
+		{"Acme\u009b2J", "", ErrNameInvalid},
+		{"evil\u202egpj.exe", "", ErrNameInvalid},
+		{"isolate\u2066x\u2069", "", ErrNameInvalid},
+		{"line\u2028sep", "", ErrNameInvalid},
+		{"tab\tinside", "", ErrNameInvalid},
+		{"bad \xff utf8", "", ErrNameInvalid},
 		{strings.Repeat("é", MaxNameLength), strings.Repeat("é", MaxNameLength), nil},
 		{strings.Repeat("é", MaxNameLength+1), "", ErrNameInvalid},
 	} {
