@@ -134,14 +134,7 @@ func sendWrite[T any](ctx context.Context, c *Client, op writeOp, u *url.URL, do
 			return nil, err
 		}
 		ex, sent, err := c.send(ctx, op.method, u, tok, body)
-		if ex != nil {
-			resp.Requests++
-			resp.BytesReceived += int64(len(ex.body))
-			if ex.resp != nil {
-				resp.HTTPResponse = ex.resp
-				resp.RateLimit = ex.rateLimit
-			}
-		}
+		resp.record(ex)
 		mayHaveActed := sent && !op.idempotent()
 		if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 			// Cancelled mid-request: an answer that came is still used.
@@ -210,12 +203,27 @@ func sendWrite[T any](ctx context.Context, c *Client, op writeOp, u *url.URL, do
 	}
 }
 
+// record adds one exchange (nil when no request was sent) to r. getJSON
+// could use it for the same bookkeeping.
+func (r *Response) record(ex *exchange) {
+	if ex == nil {
+		return
+	}
+	r.Requests++
+	r.BytesReceived += int64(len(ex.body))
+	if ex.resp != nil {
+		r.HTTPResponse = ex.resp
+		r.RateLimit = ex.rateLimit
+	}
+}
+
 // errRetriesSpent ends a retry loop: the last failure is the answer.
 var errRetriesSpent = errors.New("retries spent")
 
 // waitToRetry waits before try number attempt+1 as the retry policy says
 // (retryAfter, when Apple named one, instead of the backoff). It returns
 // errRetriesSpent when no further try may start, or the context's error.
+// It is getJSON's rule, which could call it.
 func (c *Client) waitToRetry(ctx context.Context, attempt int, start time.Time, retryAfter time.Duration) error {
 	if attempt >= c.retry.MaxAttempts {
 		return errRetriesSpent

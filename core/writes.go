@@ -135,7 +135,16 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 		Name        string `json:"name"`
 		ProfileType string `json:"profileType"`
 	}{p.Name, p.Type}, Relationships: rel}}
-	res, resp, err := createResource(ctx, s.client, writeOp{http.MethodPost, fmt.Sprintf("create the profile %q", p.Name), "profiles"}, "profiles", doc)
+	op := writeOp{http.MethodPost, fmt.Sprintf("create the profile %q", p.Name), "profiles"}
+	res, resp, err := createResource(ctx, s.client, op, "profiles", doc)
+	if profileGenerationFailed(err) {
+		// Apple's generic refusal, which a second try is reported to pass;
+		// a 409 made nothing, so trying again cannot make two profiles.
+		first := resp
+		res, resp, err = createResource(ctx, s.client, op, "profiles", doc)
+		resp.Requests += first.Requests
+		resp.BytesReceived += first.BytesReceived
+	}
 	if err != nil {
 		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, err)
 	}
@@ -154,6 +163,21 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 		return out, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
 	return out, resp, nil
+}
+
+// profileGenerationFailed reports whether err is Apple's 409 "There was an
+// error generating the provisioning profile".
+func profileGenerationFailed(err error) bool {
+	var e *APIError
+	if !errors.As(err, &e) || e.StatusCode != http.StatusConflict {
+		return false
+	}
+	for _, it := range e.Errors {
+		if strings.Contains(strings.ToLower(it.Title+" "+it.Detail), "error generating the provisioning profile") {
+			return true
+		}
+	}
+	return false
 }
 
 // Delete deletes the profile id (DELETE /v1/profiles/{id}). Installed copies

@@ -644,3 +644,44 @@ func TestWritesRefusedBeforeAnyRequest(t *testing.T) {
 		})
 	}
 }
+
+// Apple's generic "error generating the provisioning profile" 409 is tried
+// once more, and only once.
+func TestProfileCreateTriesAgainAfterAGenerationError(t *testing.T) {
+	creds := testCreds(t, KindTeam)
+	const uuid = "11111111-2222-3333-4444-555555555555"
+	prof := makeProfile(t, uuid, "p")
+	generating := func(w http.ResponseWriter) {
+		writeJSON(w, 409, apiErrorBody(409, "ENTITY_ERROR", "There is a problem with the request entity",
+			"There was an error generating the provisioning profile. Please try again."))
+	}
+	for _, tc := range []struct {
+		name     string
+		failures int
+		ok       bool
+	}{
+		{"once", 1, true},
+		{"twice", 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newWriteServer(t, creds, nil, func(n int, w http.ResponseWriter, _ *http.Request, _ []byte) {
+				if n <= tc.failures {
+					generating(w)
+					return
+				}
+				created(w, "profiles", "P1", obj{"uuid": uuid, "profileContent": base64.StdEncoding.EncodeToString(prof)})
+			})
+			p, resp, err := s.client(creds, nil).Profiles.Create(context.Background(),
+				ProfileCreate{Name: "p", Type: "IOS_APP_STORE", BundleIDID: "B1", CertificateIDs: []string{"C1"}})
+			if n := len(s.requests()); n != 2 || resp.Requests != 2 {
+				t.Errorf("%d requests (%d counted), want 2", n, resp.Requests)
+			}
+			if tc.ok && (err != nil || p.ID != "P1") {
+				t.Fatalf("got %+v, %v", p.Profile, err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "error generating the provisioning profile")) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
