@@ -42,14 +42,23 @@ func CertificateTypesForProfile(profileType string) []string {
 	return slices.Clone(profileCertificateTypes[profileType])
 }
 
+// CheckProfileType refuses a profile type Apple's API cannot create: one
+// outside its spec (MAC_APP_INHOUSE, seen in lists, is one).
+func CheckProfileType(profileType string) error {
+	if _, ok := profileCertificateTypes[profileType]; !ok {
+		return fmt.Errorf("%q is not a profile type Apple's API creates: choose one of %s",
+			shortText(profileType, 40), strings.Join(ProfileTypes(), ", "))
+	}
+	return nil
+}
+
 // CheckCertificateFitsProfile refuses a certificate whose type a profile of
 // profileType cannot include.
 func CheckCertificateFitsProfile(profileType, certificateType string) error {
-	fit, ok := profileCertificateTypes[profileType]
-	if !ok {
-		return fmt.Errorf("%s profiles cannot be created here: Apple's API does not offer the profile type %q; "+
-			"choose one of %s", ProfileTypeLabel(profileType), profileType, strings.Join(ProfileTypes(), ", "))
+	if err := CheckProfileType(profileType); err != nil {
+		return err
 	}
+	fit := profileCertificateTypes[profileType]
 	if !slices.Contains(fit, certificateType) {
 		return fmt.Errorf("a %s certificate (%s) cannot sign %s profiles: choose a certificate of type %s",
 			CertificateTypeLabel(certificateType), certificateType, ProfileTypeLabel(profileType), strings.Join(fit, " or "))
@@ -112,22 +121,49 @@ var certificateTypesNeedingRelationships = []string{
 // CheckCertificateCreatable refuses, before a CSR is made, certificate types
 // that cannot be created here: Developer ID types (Apple: only the Account
 // Holder, on the website or in Xcode; DEVELOPER_ID_INSTALLER only with an
-// Apple ID), push certificates (not offered to API keys), and Apple Pay and
-// pass types, which need a merchant or pass type ID.
+// Apple ID), push certificates (not offered to API keys), Apple Pay and pass
+// types, which need a merchant or pass type ID, and values outside Apple's
+// spec.
 func CheckCertificateCreatable(certificateType string) error {
+	if strings.TrimSpace(certificateType) == "" {
+		return errors.New("choose a certificate type, for example DEVELOPMENT or DISTRIBUTION")
+	}
+	if err := certificateTypeRefusal(certificateType); err != nil {
+		return err
+	}
+	if !slices.Contains(CertificateTypes(), certificateType) {
+		return fmt.Errorf("%q is not a certificate type Apple's API creates: choose one of %s",
+			shortText(certificateType, 40), strings.Join(CreatableCertificateTypes(), ", "))
+	}
+	return nil
+}
+
+// CreatableCertificateTypes are the types of Apple's spec that
+// CheckCertificateCreatable lets through.
+func CreatableCertificateTypes() []string {
+	var out []string
+	for _, t := range CertificateTypes() {
+		if certificateTypeRefusal(t) == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// certificateTypeRefusal is the reason a kind of certificate cannot be
+// created with an API key, whatever the spelling of its type.
+func certificateTypeRefusal(certificateType string) error {
 	t := strings.ToUpper(strings.TrimSpace(certificateType))
 	switch {
-	case t == "":
-		return errors.New("choose a certificate type, for example DEVELOPMENT or DISTRIBUTION")
 	case strings.HasPrefix(t, "DEVELOPER_ID"):
 		return fmt.Errorf("%s certificates can only be created by the Account Holder on Apple's website or in Xcode, not with an API key: "+
-			"create it there, then import it here", CertificateTypeLabel(certificateType))
+			"create it there, then import it here", CertificateTypeLabel(t))
 	case strings.Contains(t, "PUSH") || strings.HasPrefix(t, "APS") || strings.Contains(t, "APNS"):
 		return errors.New("push notification certificates cannot be created with an API key: " +
 			"create one on Apple's website, or use an APNs authentication key (.p8) instead")
 	case slices.Contains(certificateTypesNeedingRelationships, t):
 		return fmt.Errorf("%s certificates belong to a merchant or pass type ID: create them on Apple's website",
-			CertificateTypeLabel(certificateType))
+			CertificateTypeLabel(t))
 	}
 	return nil
 }

@@ -59,7 +59,11 @@ func TestCheckCertificateFitsProfile(t *testing.T) {
 			t.Errorf("no certificate types for %s", p)
 		}
 	}
-	mustMention(t, "unknown profile type", CheckCertificateFitsProfile("MAC_APP_INHOUSE", "DISTRIBUTION"), "MAC_APP_INHOUSE", "choose one of")
+	mustMention(t, "unknown profile type", CheckCertificateFitsProfile("MAC_APP_INHOUSE", "DISTRIBUTION"), "MAC_APP_INHOUSE", "choose one of IOS_APP_DEVELOPMENT")
+	for _, p := range ProfileTypes() {
+		mustMention(t, p, CheckProfileType(p))
+	}
+	mustMention(t, "lower case", CheckProfileType("ios_app_store"), "not a profile type", "IOS_APP_STORE")
 	// The returned slice is a copy: changing it changes no rule.
 	CertificateTypesForProfile("IOS_APP_STORE")[0] = "X"
 	mustMention(t, "after changing a copy", CheckCertificateFitsProfile("IOS_APP_STORE", "DISTRIBUTION"))
@@ -179,8 +183,19 @@ func TestCheckCertificateCreatable(t *testing.T) {
 		{"APS_PRODUCTION", []string{"push notification"}},
 		{"PASS_TYPE_ID", []string{"merchant or pass type ID"}},
 		{"APPLE_PAY_MERCHANT_IDENTITY", []string{"merchant or pass type ID"}},
+		{"developer_id_application", []string{"Account Holder"}},
+		{"development", []string{"not a certificate type", "DEVELOPMENT"}},
+		{"DISTRIBUTON", []string{"not a certificate type", "choose one of DISTRIBUTION, DEVELOPMENT"}},
 	} {
 		mustMention(t, tc.in, CheckCertificateCreatable(tc.in), tc.want...)
+	}
+}
+
+func TestCreatableCertificateTypes(t *testing.T) {
+	got := strings.Join(CreatableCertificateTypes(), ",")
+	want := "DISTRIBUTION,DEVELOPMENT,IOS_DISTRIBUTION,IOS_DEVELOPMENT,MAC_APP_DISTRIBUTION,MAC_INSTALLER_DISTRIBUTION,MAC_APP_DEVELOPMENT,IDENTITY_ACCESS"
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

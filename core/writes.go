@@ -84,8 +84,8 @@ func (p ProfileCreate) check() error {
 	if err := CheckProfileName(p.Name); err != nil {
 		return err
 	}
-	if _, ok := profileCertificateTypes[p.Type]; !ok {
-		return fmt.Errorf("%q is not a profile type Apple's API creates: choose one of %s", shortText(p.Type, 40), strings.Join(ProfileTypes(), ", "))
+	if err := CheckProfileType(p.Type); err != nil {
+		return err
 	}
 	if p.BundleIDID == "" {
 		return errors.New("the profile needs a bundle ID: choose one, or register it first")
