@@ -419,6 +419,24 @@ func TestCancelledCreateHasAnUnknownOutcome(t *testing.T) {
 	}
 }
 
+// A create that times out after Apple received it is not retried either.
+func TestTimedOutCreateHasAnUnknownOutcome(t *testing.T) {
+	creds := testCreds(t, KindTeam)
+	s := newWriteServer(t, creds, nil, func(_ int, w http.ResponseWriter, r *http.Request, _ []byte) {
+		<-r.Context().Done() // held until the client's request timeout ends it
+	})
+	var waits []time.Duration
+	c := s.client(creds, &waits, WithRequestTimeout(50*time.Millisecond))
+	_, _, err := c.BundleIDs.Create(context.Background(), "com.example.app", "x", "IOS")
+	var ne *NetworkError
+	if !IsUnknownOutcome(err) || !errors.As(err, &ne) || ne.Timeout == 0 || !strings.Contains(err.Error(), "refresh the list of bundle IDs") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(s.requests()); n != 1 || len(waits) != 0 {
+		t.Errorf("%d requests, waits %v: want 1 and none", n, waits)
+	}
+}
+
 // Writes are sent again when Apple provably did not act: a 401 (fresh
 // token), a 429 with Retry-After, a 503. A 429 without Retry-After is
 // returned, since nothing says when to come back.
