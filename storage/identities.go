@@ -181,31 +181,11 @@ func (v *Vault) updateIdentities(ctx context.Context, fn func(tx *identityTxn) e
 		return err
 	}
 	defer unlock()
-	removeStaleIdentityTemps(v.dir)
 	doc, err := v.loadIdentities(true)
 	if err != nil {
 		return err
 	}
 	return fn(&identityTxn{v: v, doc: doc})
-}
-
-// staleIdentityTempRE matches the temporary files of interrupted writes of
-// identities.json (renameio's ".identities.json<digits>", Windows'
-// ".identities.json-<digits>"), which removeStaleTemps does not know.
-var staleIdentityTempRE = regexp.MustCompile(`^\.` + regexp.QuoteMeta(IdentitiesName) + `-?[0-9]+$`)
-
-// removeStaleIdentityTemps deletes what writes killed midway left. The
-// caller holds the lock, so no write is under way.
-func removeStaleIdentityTemps(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if e.Type().IsRegular() && staleIdentityTempRE.MatchString(e.Name()) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // Identities lists the recorded signing keys, oldest first. It reads
@@ -353,8 +333,10 @@ func (v *Vault) HasIdentity(ctx context.Context, spkis []string) (map[string]boo
 	return out, keychainErr
 }
 
-// certIDRE is what an App Store Connect resource id looks like.
-var certIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+// certIDRE is what App Store Connect's certificate ids look like: upper-case
+// letters and digits (10 of them today). Nothing looser: a line of a PEM key
+// passed here by mistake must not land in identities.json.
+var certIDRE = regexp.MustCompile(`^[A-Z0-9]{1,40}$`)
 
 // RecordIdentityCertificate records that Apple issued certificate certID for
 // the signing key spki. It is bookkeeping: a crash before it costs nothing,

@@ -4,37 +4,21 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/asckeys/asckeys/core/identity"
+	"github.com/asckeys/asckeys/core/identity/identitytest"
 )
 
-// signingKeys are RSA-2048 keys made once: each takes a moment under -race.
-var signingKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 3)
-	for i := range keys {
-		k, err := identity.NewKey()
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
-
-func signingKey(i int) *rsa.PrivateKey { return signingKeys()[i] }
+// signingKey is one of three RSA-2048 signing keys.
+var signingKey = identitytest.Key
 
 // openAt opens the vault in dir with the clock at now, as a later process.
 func openAt(t *testing.T, dir string, kc Keychain, now time.Time) *Vault {
@@ -53,6 +37,18 @@ func identityVault(t *testing.T, kc Keychain) (*Vault, string) {
 	v := openTest(t, kc)
 	k, _ := mustAdd(t, v, "Team", "ABCDE12345")
 	return v, k.ID
+}
+
+// storedIdentity is identityVault with signingKey(0) stored; it returns the
+// key's SPKI hash too.
+func storedIdentity(t *testing.T, kc Keychain) (v *Vault, team, spki string) {
+	t.Helper()
+	v, team = identityVault(t, kc)
+	spki, err := v.StoreIdentityKey(context.Background(), team, signingKey(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, team, spki
 }
 
 func sameKey(a, b crypto.Signer) bool {
@@ -120,7 +116,7 @@ func TestStoreIdentityKey(t *testing.T) {
 	if ids, _ := v.Identities(ctx); ids[0].CertificateID != "CERT1234AB" {
 		t.Errorf("certificate id not recorded: %+v", ids[0])
 	}
-	for _, bad := range []string{"", "a b", "x\n", strings.Repeat("A", 101)} {
+	for _, bad := range []string{"", "a b", "X\n", strings.Repeat("A", 41), "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDCQiMx1mexjZqz"} {
 		if err := v.RecordIdentityCertificate(ctx, spki, bad); err == nil {
 			t.Errorf("certificate id %q accepted", bad)
 		}
@@ -148,11 +144,7 @@ func TestStoreIdentityKeyRefuses(t *testing.T) {
 func TestIdentityKeyErrors(t *testing.T) {
 	ctx := context.Background()
 	kc := NewMemKeychain()
-	v, team := identityVault(t, kc)
-	spki, err := v.StoreIdentityKey(ctx, team, signingKey(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, _, spki := storedIdentity(t, kc)
 	other := identity.SPKIHash(signingKey(1).Public())
 	if _, err := v.IdentityKey(ctx, other); !errors.Is(err, ErrIdentityNotFound) || !strings.Contains(err.Error(), "import-p12") {
 		t.Errorf("missing key: %v, want ErrIdentityNotFound saying how to import", err)
@@ -178,11 +170,7 @@ func TestIdentityKeyErrors(t *testing.T) {
 func TestHasIdentity(t *testing.T) {
 	ctx := context.Background()
 	kc := NewMemKeychain()
-	v, team := identityVault(t, kc)
-	a, err := v.StoreIdentityKey(ctx, team, signingKey(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, _, a := storedIdentity(t, kc)
 	b := identity.SPKIHash(signingKey(1).Public())
 	reads := kc.Calls(OpGet)
 	got, err := v.HasIdentity(ctx, []string{a, b, a, b, a, "junk"})
@@ -305,8 +293,7 @@ func TestUnusedIdentities(t *testing.T) {
 func TestRemoveIdentityKeychainFails(t *testing.T) {
 	ctx := context.Background()
 	kc := NewMemKeychain()
-	v, team := identityVault(t, kc)
-	spki, _ := v.StoreIdentityKey(ctx, team, signingKey(0))
+	v, _, spki := storedIdentity(t, kc)
 	v = openAt(t, v.Dir(), kc, testNow.Add(IdentityGrace))
 	before, _ := os.ReadFile(filepath.Join(v.Dir(), IdentitiesName))
 	kc.Inject(Fault{Op: OpDelete, Err: keychainErr(OpDelete, ErrKeychainLocked)})
@@ -495,11 +482,7 @@ func TestStoreIdentityKeyFaults(t *testing.T) {
 func TestIdentitiesFileDamaged(t *testing.T) {
 	ctx := context.Background()
 	kc := NewMemKeychain()
-	v, team := identityVault(t, kc)
-	spki, err := v.StoreIdentityKey(ctx, team, signingKey(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, team, spki := storedIdentity(t, kc)
 	path := filepath.Join(v.Dir(), IdentitiesName)
 	for name, content := range map[string]string{
 		"empty":        "",
@@ -537,7 +520,8 @@ func TestIdentitiesFileDamaged(t *testing.T) {
 
 func TestStaleIdentityTempsRemoved(t *testing.T) {
 	ctx := context.Background()
-	v, team := identityVault(t, NewMemKeychain())
+	kc := NewMemKeychain()
+	v, team := identityVault(t, kc)
 	stale := filepath.Join(v.Dir(), "."+IdentitiesName+"123456")
 	keep := filepath.Join(v.Dir(), "."+IdentitiesName+"x")
 	for _, p := range []string{stale, keep} {
@@ -548,6 +532,7 @@ func TestStaleIdentityTempsRemoved(t *testing.T) {
 	if _, err := v.StoreIdentityKey(ctx, team, signingKey(0)); err != nil {
 		t.Fatal(err)
 	}
+	reopen(t, v.Dir(), kc) // as the next process: Open tidies under the lock
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the temporary file of an interrupted write is still there")
 	}
@@ -667,7 +652,7 @@ func TestNoSigningKeyInAnyMessage(t *testing.T) {
 	}
 
 	// core/identity's own messages, on the same keys.
-	cert := selfSigned(t, key)
+	cert := identitytest.Cert(t, key, "Apple Distribution: Example (ABCDE12345)", nil, nil)
 	p12, err := identity.EncodeP12(cert, key, "secret", false)
 	if err != nil {
 		t.Fatal(err)
@@ -690,57 +675,5 @@ func TestNoSigningKeyInAnyMessage(t *testing.T) {
 	}
 	for _, text := range texts {
 		assertNoSigningKey(t, text, key, key2)
-	}
-}
-
-// selfSigned is a certificate for key, as Apple's would carry it.
-func selfSigned(t *testing.T, key *rsa.PrivateKey) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42),
-		Subject:      pkix.Name{CommonName: "Apple Distribution: Example (ABCDE12345)"},
-		NotBefore:    testNow, NotAfter: testNow.Add(365 * 24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
-// TestIdentityOnSystemKeychain stores a signing key in the real keychain: an
-// RSA-2048 key's PEM (some 1.7 KB, near macOS's bound) under an account with
-// a colon, read back, matched and removed.
-func TestIdentityOnSystemKeychain(t *testing.T) {
-	kc, _ := realKeychain(t)
-	ctx, cancel := WithInteractiveTimeout(context.Background())
-	defer cancel()
-	v, team := identityVault(t, kc)
-	t.Cleanup(func() { v.Remove(context.Background(), team) })
-	key := signingKey(0)
-	spki, err := v.StoreIdentityKey(ctx, team, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kc.Delete(context.Background(), identityAccount(spki)) })
-	got, err := v.IdentityKey(ctx, spki)
-	if err != nil || !sameKey(got, key) {
-		t.Fatalf("IdentityKey: %v", err)
-	}
-	other := identity.SPKIHash(signingKey(1).Public())
-	has, err := v.HasIdentity(ctx, []string{spki, other})
-	if err != nil || !has[spki] || has[other] {
-		t.Errorf("HasIdentity = %v, %v", has, err)
-	}
-	later := openAt(t, v.Dir(), kc, testNow.Add(IdentityGrace))
-	if err := later.RemoveIdentity(ctx, spki); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kc.Get(ctx, identityAccount(spki)); !errors.Is(err, ErrSecretNotFound) {
-		t.Errorf("after RemoveIdentity the keychain answers %v", err)
 	}
 }

@@ -8,72 +8,36 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/asckeys/asckeys/core/identity/identitytest"
 )
 
-// testKey is one RSA-2048 key shared by the tests: generating one takes a
-// noticeable moment under the race detector.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := NewKey()
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// otherKey is a second RSA-2048 key, for mismatches.
-var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := NewKey()
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// newCert returns a certificate for key's public key, signed by parent's
-// key (self-signed when parent is nil), named like Apple's.
-func newCert(t testing.TB, key crypto.Signer, name string, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, OrganizationalUnit: []string{"ABCDE12345"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-		IsCA:         parent == nil, BasicConstraintsValid: true,
-	}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
+// The keys and certificates of the tests.
+var (
+	testKey  = func() *rsa.PrivateKey { return identitytest.Key(0) }
+	otherKey = func() *rsa.PrivateKey { return identitytest.Key(1) }
+	newCert  = identitytest.Cert
+)
 
 func TestNewKeyIsRSA2048(t *testing.T) {
-	k := testKey()
+	k, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if k.N.BitLen() != 2048 {
 		t.Fatalf("key is %d bits, want 2048", k.N.BitLen())
 	}
 	if err := k.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if other, _ := NewKey(); other.Equal(k) {
+		t.Fatal("two calls made the same key")
 	}
 }
 
