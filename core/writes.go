@@ -153,7 +153,11 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 	if err := decodeAttributes(res, &attrs, &content); err != nil {
 		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
-	out := CreatedProfile{Profile: profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)}
+	listed, err := profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)
+	if err != nil {
+		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
+	}
+	out := CreatedProfile{Profile: listed}
 	// Apple's answer may leave out the relationships: they are what was
 	// asked for.
 	out.BundleIDID = firstNonEmpty(out.BundleIDID, p.BundleIDID)
