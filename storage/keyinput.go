@@ -28,16 +28,47 @@ func ReadKeyFile(path string) (NewKey, error) {
 	return ParseKeyData(path, data)
 }
 
-// readRegular reads a small regular file. The mode is checked before the
-// open, so a named pipe is never opened, and again on the opened file, in
-// case another file was put in its place meanwhile; the open does not block
-// even then (openFlags).
+// readRegular reads a small regular file that should hold a key.
 func readRegular(path string) ([]byte, error) {
+	return keyFileRules.read(path)
+}
+
+// regularFile are the rules for reading a small file the user named: what
+// it should be (for the messages) and how large it may be.
+type regularFile struct {
+	// hint says what to give instead; inside is what a folder would hold.
+	hint, inside string
+	// limit is the largest size accepted; tooLarge says why it is too large.
+	limit    int64
+	tooLarge string
+}
+
+var keyFileRules = regularFile{hint: giveKeyFile, inside: "the .p8 file", limit: keyfile.MaxFileSize,
+	tooLarge: "a .p8 key is under 1 KiB, so this is not one"}
+
+// ReadTextFile reads a small regular file the user named (a device list,
+// for example), by the rules key files are read with: a named pipe, device
+// or folder is refused without being opened, so a wrong path cannot hang,
+// and at most limit bytes are accepted. what names the file expected
+// ("Apple's device list (.txt)").
+func ReadTextFile(path string, limit int64, what string) ([]byte, error) {
+	r := regularFile{hint: "give " + what, inside: what, limit: limit, tooLarge: fmt.Sprintf("at most %d bytes are read", limit)}
+	data, err := r.read(path)
+	if err == nil && int64(len(data)) > limit { // it grew after the check
+		return nil, fmt.Errorf("%s is larger than %d bytes: %s", path, limit, r.hint)
+	}
+	return data, err
+}
+
+// read reads the file, at most limit+1 bytes. The mode is checked before the open, so a named pipe
+// is never opened, and again on the opened file, in case another file was
+// put in its place meanwhile; the open does not block even then (openFlags).
+func (r regularFile) read(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	if err := checkRegular(path, st); err != nil {
+	if err := r.check(path, st); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, openFlags, 0)
@@ -48,10 +79,10 @@ func readRegular(path string) ([]byte, error) {
 	if st, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	if err := checkRegular(path, st); err != nil {
+	if err := r.check(path, st); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, keyfile.MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, r.limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
@@ -67,23 +98,23 @@ func openError(path string, err error) error {
 	return fmt.Errorf("cannot read %s: %w", path, err)
 }
 
-// checkRegular refuses a folder, a pipe, a device or a socket, and a file too
-// large to be a key.
-func checkRegular(path string, st fs.FileInfo) error {
+// check refuses a folder, a pipe, a device or a socket, and a file too
+// large.
+func (r regularFile) check(path string, st fs.FileInfo) error {
 	mode := st.Mode()
 	switch {
 	case mode.IsDir():
-		return fmt.Errorf("%s is a folder: give the .p8 file inside it", path)
+		return fmt.Errorf("%s is a folder: give %s inside it", path, r.inside)
 	case mode&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%s is a named pipe, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a named pipe, not a file: %s", path, r.hint)
 	case mode&fs.ModeDevice != 0:
-		return fmt.Errorf("%s is a device, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a device, not a file: %s", path, r.hint)
 	case mode&fs.ModeSocket != 0:
-		return fmt.Errorf("%s is a socket, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a socket, not a file: %s", path, r.hint)
 	case !mode.IsRegular():
-		return fmt.Errorf("%s is not a regular file: %s", path, giveKeyFile)
-	case st.Size() > keyfile.MaxFileSize:
-		return fmt.Errorf("%s is %d bytes: a .p8 key is under 1 KiB, so this is not one: %s", path, st.Size(), giveKeyFile)
+		return fmt.Errorf("%s is not a regular file: %s", path, r.hint)
+	case st.Size() > r.limit:
+		return fmt.Errorf("%s is %d bytes: %s: %s", path, st.Size(), r.tooLarge, r.hint)
 	}
 	return nil
 }
