@@ -2,8 +2,8 @@ package core
 
 import (
 	"cmp"
-	"slices"
 	"fmt"
+	"slices"
 	"time"
 )
 
