@@ -238,8 +238,10 @@ func cleanErrorText(s string) string {
 // staleTempRE matches the temporary files of atomic writes in the vault's
 // folder: renameio's ".keys.json<digits>" and ".keys.json.bak<digits>",
 // Windows' ".keys.json-<digits>", those of RestoreBackup's copy aside, and
-// those of identities.json (identities.go).
-var staleTempRE = regexp.MustCompile(`^\.(` + regexp.QuoteMeta(FileName) + `(\.bak|\.replaced-[0-9TZ]+)?|` + regexp.QuoteMeta(IdentitiesName) + `)-?[0-9]+$`)
+// those of identities.json (identities.go) and pending-profiles.json
+// (pendingprofiles.go).
+var staleTempRE = regexp.MustCompile(`^\.(` + regexp.QuoteMeta(FileName) + `(\.bak|\.replaced-[0-9TZ]+)?|` + regexp.QuoteMeta(IdentitiesName) +
+	`|` + regexp.QuoteMeta(PendingProfilesName) + `)-?[0-9]+$`)
 
 // removeStaleTemps deletes the temporary files that writes interrupted by a
 // kill left behind. The caller holds the lock, so no write is under way.
