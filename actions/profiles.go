@@ -171,6 +171,7 @@ func CreateProfile(ctx context.Context, l *Lists, plan ProfilePlan) (core.Create
 // FindProfiles returns the listed profiles named by refs (id or UUID), in
 // order; an unknown one is an error before anything is changed.
 func FindProfiles(ctx context.Context, l *Lists, refs []string) ([]core.Profile, error) {
+	refs = dedupe(refs)
 	if len(refs) == 0 {
 		return nil, errors.New("name the profiles: their ids or UUIDs (see 'asckeys profiles list')")
 	}
@@ -179,7 +180,7 @@ func FindProfiles(ctx context.Context, l *Lists, refs []string) ([]core.Profile,
 		return nil, err
 	}
 	var out []core.Profile
-	for _, ref := range dedupe(refs) {
+	for _, ref := range refs {
 		i := slices.IndexFunc(listed, func(p core.Profile) bool { return p.ID == ref || strings.EqualFold(p.UUID, ref) })
 		if i < 0 {
 			return nil, fmt.Errorf("no profile with id or UUID %q: list them with 'asckeys profiles list'", core.SafeText(ref))
