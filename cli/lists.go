@@ -192,6 +192,7 @@ func newProfilesCmd(env *Env) *cobra.Command {
 	df.add(download, "with --all: only these profile types", core.ProfileTypes())
 	dl.add(download)
 	cmd.AddCommand(list, download)
+	addProfileWriteCmds(cmd, env)
 	return cmd
 }
 
@@ -237,6 +238,7 @@ func newBundleIDsCmd(env *Env) *cobra.Command {
 	lf.add(list, "", nil)
 	list.Flags().StringSliceVar(&platforms, "platform", nil, "only these platforms: IOS, MAC_OS, UNIVERSAL")
 	cmd.AddCommand(list)
+	addBundleIDWriteCmds(cmd, env)
 	return cmd
 }
 
@@ -278,6 +280,7 @@ func newDevicesCmd(env *Env) *cobra.Command {
 	list.Flags().StringSliceVar(&platforms, "platform", nil, "only these platforms: IOS, MAC_OS, UNIVERSAL")
 	list.Flags().StringSliceVar(&statuses, "status", nil, "only these statuses: ENABLED, DISABLED")
 	cmd.AddCommand(list)
+	addDeviceWriteCmds(cmd, env)
 	return cmd
 }
 
