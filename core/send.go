@@ -250,7 +250,6 @@ var errRetriesSpent = errors.New("retries spent")
 // waitToRetry waits before try number attempt+1 as the retry policy says
 // (retryAfter, when Apple named one, instead of the backoff). It returns
 // errRetriesSpent when no further try may start, or the context's error.
-// It is getJSON's rule, which could call it.
 func (c *Client) waitToRetry(ctx context.Context, attempt int, start time.Time, retryAfter time.Duration) error {
 	if attempt >= c.retry.MaxAttempts {
 		return errRetriesSpent
@@ -271,9 +270,7 @@ func (c *Client) waitToRetry(ctx context.Context, attempt int, start time.Time, 
 // server: false only when it was never written to a connection (no
 // connection, a failed handshake). Transport failures come back as
 // *NetworkError.
-//
-// It does for any method what roundTrip does for GETs; roundTrip could call
-// it as send(ctx, http.MethodGet, u, token, nil).
+// Redirects come back as *RedirectError. roundTrip is send for a GET.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, token string, body []byte) (ex *exchange, sent bool, err error) {
 	select {
 	case c.sem <- struct{}{}:
@@ -315,8 +312,14 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, token stri
 		}
 		return &NetworkError{Host: u.Host, Err: err}
 	}
+	// From here on a request may have been sent: the exchange counts even
+	// if it failed.
 	ex = &exchange{}
 	hr, err := c.http.Do(req)
+	var redirect *RedirectError
+	if errors.As(err, &redirect) {
+		return ex, true, redirect
+	}
 	if err != nil {
 		return ex, wrote.Load(), netErr(err)
 	}

@@ -50,7 +50,10 @@ func (s *CertificatesService) Create(ctx context.Context, certType, csrPEM strin
 	if err := decodeAttributes(res, &out.Certificate, &content); err != nil {
 		return CreatedCertificate{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("certificate", "certificates", res.ID, err))
 	}
-	out.ID = res.ID
+	// The answer is made safe and checked as a listed certificate is.
+	if out.Certificate, err = certificateFromResource(&resource[Certificate]{ID: res.ID, Attributes: out.Certificate}, nil); err != nil {
+		return CreatedCertificate{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("certificate", "certificates", res.ID, err))
+	}
 	if out.DER, err = checkCertificate(out.Certificate, content); err != nil {
 		return out, resp, fmt.Errorf("%s: %w", what, createdUnreadable("certificate", "certificates", res.ID, err))
 	}
@@ -153,7 +156,11 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 	if err := decodeAttributes(res, &attrs, &content); err != nil {
 		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
-	out := CreatedProfile{Profile: profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)}
+	profile, err := profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)
+	if err != nil {
+		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
+	}
+	out := CreatedProfile{Profile: profile}
 	// Apple's answer may leave out the relationships: they are what was
 	// asked for.
 	out.BundleIDID = firstNonEmpty(out.BundleIDID, p.BundleIDID)
@@ -216,7 +223,9 @@ func (s *DevicesService) Register(ctx context.Context, name, udid, platform stri
 	if err := decodeAttributes(res, &d); err != nil {
 		return Device{}, resp, fmt.Errorf("registering the device %s: %w", norm, createdUnreadable("device", "devices", res.ID, err))
 	}
-	d.ID = res.ID
+	if d, err = deviceFromResource(&resource[Device]{ID: res.ID, Attributes: d}, nil); err != nil {
+		return Device{}, resp, fmt.Errorf("registering the device %s: %w", norm, createdUnreadable("device", "devices", res.ID, err))
+	}
 	return d, resp, nil
 }
 
@@ -257,8 +266,10 @@ func (s *DevicesService) Update(ctx context.Context, id string, up DeviceUpdate)
 	if err != nil {
 		return Device{}, resp, wrapWrite(what, err)
 	}
-	d := got.Data.Attributes
-	d.ID = firstNonEmpty(got.Data.ID, id)
+	d, err := deviceFromResource(&resource[Device]{ID: firstNonEmpty(got.Data.ID, id), Attributes: got.Data.Attributes}, nil)
+	if err != nil {
+		return Device{}, resp, fmt.Errorf("%s: %w", what, err)
+	}
 	return d, resp, nil
 }
 
@@ -291,7 +302,9 @@ func (s *BundleIDsService) Create(ctx context.Context, identifier, name, platfor
 	if err := decodeAttributes(res, &b); err != nil {
 		return BundleID{}, resp, fmt.Errorf("registering the bundle ID %s: %w", identifier, createdUnreadable("bundle ID", "bundle IDs", res.ID, err))
 	}
-	b.ID = res.ID
+	if b, err = bundleIDFromResource(&resource[BundleID]{ID: res.ID, Attributes: b}, nil); err != nil {
+		return BundleID{}, resp, fmt.Errorf("registering the bundle ID %s: %w", identifier, createdUnreadable("bundle ID", "bundle IDs", res.ID, err))
+	}
 	return b, resp, nil
 }
 
