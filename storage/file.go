@@ -49,7 +49,7 @@ type PendingDelete struct {
 
 func (v *Vault) corrupt(err error) *CorruptConfigError {
 	e := &CorruptConfigError{Path: v.path, Err: err}
-	if _, statErr := os.Stat(v.backup); statErr == nil {
+	if _, statErr := os.Lstat(v.backup); statErr == nil {
 		e.Backup = v.backup
 	}
 	return e
@@ -57,17 +57,19 @@ func (v *Vault) corrupt(err error) *CorruptConfigError {
 
 // load reads keys.json. A missing file is an empty vault, unless a backup
 // exists, which means the file was lost and must be restored, not started
-// over. raw is the file's bytes, nil when it does not exist.
+// over. A file that cannot be read (permissions, a link, a pipe) is an
+// *UnreadableConfigError: the backup would not help. raw is the file's
+// bytes, nil when it does not exist.
 func (v *Vault) load() (doc *document, raw []byte, err error) {
-	raw, err = os.ReadFile(v.path)
+	raw, err = readVaultFile(v.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, statErr := os.Stat(v.backup); statErr == nil {
+		if _, statErr := os.Lstat(v.backup); statErr == nil {
 			return nil, nil, v.corrupt(errors.New("the file is missing but its backup is there"))
 		}
 		return &document{SchemaVersion: SchemaVersion, Keys: []Key{}}, nil, nil
 	}
 	if err != nil {
-		return nil, nil, v.corrupt(err)
+		return nil, nil, &UnreadableConfigError{Path: v.path, Err: err}
 	}
 	doc, err = decode(raw)
 	if err != nil {
@@ -159,6 +161,11 @@ func (tx *txn) save() error {
 		return err
 	}
 	if tx.raw != nil && !tx.backedUp {
+		// The rename would replace a link or a pipe put there: refused
+		// instead, as everywhere in the folder.
+		if err := lstatVaultFile(tx.v.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 		if err := tx.v.writeFile(tx.v.backup, tx.raw); err != nil {
 			return tx.v.writeError(tx.v.backup, err)
 		}
@@ -255,30 +262,51 @@ func removeStaleTemps(dir string) {
 }
 
 // ensurePrivate tightens the folder to 0700 and the files to 0600 where an
-// older version or the user left them looser. Windows has no such modes.
+// older version or the user left them looser. A file that is a link, a pipe
+// or anything but a regular file is refused (checkVaultFile), never
+// chmodded through. Windows has no such modes.
 func ensurePrivate(dir string, files ...string) error {
 	if isWindows {
 		return nil
 	}
-	if err := tighten(dir, 0o700); err != nil {
+	// The folder itself may be a link (dotfile managers make them).
+	fi, err := os.Stat(dir)
+	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if err := tighten(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if perm := fi.Mode().Perm(); perm&^0o700 != 0 {
+		if err := os.Chmod(dir, perm&0o700); err != nil {
+			return fmt.Errorf("making %s private (mode 700): %w", dir, err)
+		}
+	}
+	for _, path := range files {
+		if err := tightenFile(path); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func tighten(path string, mode fs.FileMode) error {
-	fi, err := os.Stat(path)
+// tightenFile makes a file of the folder 0600 through a descriptor opened
+// without following links, so a link put in its place changes nothing. A
+// missing file is fine, and so, here, is one this user may not open: load
+// says why it cannot be read.
+func tightenFile(path string) error {
+	f, err := openVaultFile(path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if fi.Mode().Perm()&^mode != 0 {
-		if err := os.Chmod(path, fi.Mode().Perm()&mode); err != nil {
-			return fmt.Errorf("making %s private (mode %o): %w", path, mode, err)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if perm := fi.Mode().Perm(); perm&^0o600 != 0 {
+		if err := f.Chmod(perm & 0o600); err != nil {
+			return fmt.Errorf("making %s private (mode 600): %w", path, err)
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,7 +171,9 @@ func Open(opts Options) (*Vault, error) {
 		kc:     opts.Keychain,
 		now:    opts.Now,
 		sem:    make(chan struct{}, 1),
-		lock:   flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600)),
+		// Never through a link, never blocking on a pipe (noFollowFlags).
+		lock: flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600),
+			flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollowFlags)),
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the key folder %s: %w: check its parent folder's permissions", dir, err)
@@ -194,6 +197,9 @@ func (v *Vault) tidy() {
 		return
 	}
 	defer func() { <-v.sem }()
+	if err := lstatVaultFile(v.lock.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return // acquire explains
+	}
 	if ok, err := v.lock.TryLock(); !ok || err != nil {
 		return
 	}
@@ -224,6 +230,10 @@ func (v *Vault) acquire(ctx context.Context) (unlock func(), err error) {
 	case v.sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, v.busy(ctx.Err())
+	}
+	if err := lstatVaultFile(v.lock.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		<-v.sem
+		return nil, err
 	}
 	ok, err := v.lock.TryLockContext(ctx, 10*time.Millisecond)
 	if !ok || err != nil {
