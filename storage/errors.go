@@ -172,7 +172,7 @@ type CorruptConfigError struct {
 // Error names the file, the backup and the one step that restores it.
 func (e *CorruptConfigError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the key list %s cannot be read (%v) and was left untouched", e.Path, e.Err)
+	fmt.Fprintf(&b, "the key list %s is damaged (%v) and was left untouched", e.Path, e.Err)
 	if e.Backup != "" {
 		fmt.Fprintf(&b, "; a backup from before the last change is %s: restore it with the Restore backup button, or run: asckeys keys restore-backup", e.Backup)
 	} else {

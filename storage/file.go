@@ -61,7 +61,7 @@ func (v *Vault) corrupt(err error) *CorruptConfigError {
 // *UnreadableConfigError: the backup would not help. raw is the file's
 // bytes, nil when it does not exist.
 func (v *Vault) load() (doc *document, raw []byte, err error) {
-	raw, err = readVaultFile(v.path)
+	raw, err = v.readFile(v.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, statErr := os.Lstat(v.backup); statErr == nil {
 			return nil, nil, v.corrupt(errors.New("the file is missing but its backup is there"))
@@ -182,9 +182,13 @@ func (v *Vault) writeError(path string, err error) error {
 }
 
 // RestoreBackup replaces keys.json with keys.json.bak, the version before the
-// last change: the one step that recovers from a damaged key list (on a
-// healthy one it undoes the last change). The replaced file is kept beside it
-// as keys.json.replaced-<time>, never deleted. Private keys are not touched.
+// last change: the one step that recovers from a damaged key list (one that
+// does not parse) or a lost one. The replaced file is kept beside it as
+// keys.json.replaced-<time>, never deleted. It refuses, changing nothing, a
+// list that reads fine (nothing to restore) and one that cannot be read
+// (permissions, owner, a folder or a link in its place): the older backup
+// would drop the keys added since, whose private keys would stay in the
+// keychain unlisted. Private keys are not touched.
 func (v *Vault) RestoreBackup() error {
 	ctx, cancel := WithInteractiveTimeout(context.Background())
 	defer cancel()
@@ -193,27 +197,33 @@ func (v *Vault) RestoreBackup() error {
 		return err
 	}
 	defer unlock()
-	bak, err := os.ReadFile(v.backup)
+	bak, err := v.readFile(v.backup)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("there is no backup %s to restore: move %s aside and add your .p8 files again", v.backup, v.path)
 	}
 	if err != nil {
-		return fmt.Errorf("reading the backup %s: %w", v.backup, err)
+		return fmt.Errorf("the backup cannot be read, so it was not restored: %w", err)
 	}
 	if _, err := decode(bak); err != nil {
 		return fmt.Errorf("the backup %s cannot be used either (%v): move %s aside and add your .p8 files again", v.backup, err, v.path)
 	}
-	current, err := os.ReadFile(v.path)
+	current, err := v.readFile(v.path)
 	switch {
-	case err == nil && bytes.Equal(current, bak):
-		return nil
-	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("%w; the backup was not restored: it is older and would drop the keys added since", &UnreadableConfigError{Path: v.path, Err: err})
+	default:
+		_, derr := decode(current)
+		if derr == nil {
+			return fmt.Errorf("the key list %s reads fine: nothing to restore (the backup %s is the version before the last change; to go back to it anyway, move %s aside first)", v.path, v.backup, v.path)
+		}
+		if errors.Is(derr, ErrNewerSchema) {
+			return fmt.Errorf("%s: %w; the backup was not restored", v.path, derr)
+		}
 		aside := v.path + ".replaced-" + v.now().UTC().Format("20060102T150405Z")
 		if err := v.writeFile(aside, current); err != nil {
-			return fmt.Errorf("keeping a copy of the damaged key list as %s: %w", aside, err)
+			return fmt.Errorf("keeping a copy of the damaged key list as %s failed (%w), so the backup was not restored: check that the folder %s is writable and the disk is not full, then try again", aside, err, v.dir)
 		}
-	case !errors.Is(err, fs.ErrNotExist):
-		// Unreadable: it will be replaced by the rename without being copied.
 	}
 	if err := v.writeFile(v.path, bak); err != nil {
 		return v.writeError(v.path, err)

@@ -105,11 +105,12 @@ type Vault struct {
 }
 
 // faults is nil in production. The tests (fault_test.go) set it once, before
-// any test runs, to make a vault's file writes fail or its operations end at
-// a step as if the process had died there, and to look at the folder at each
-// step of an atomic write.
+// any test runs, to make a vault's file writes or reads fail or its
+// operations end at a step as if the process had died there, and to look at
+// the folder at each step of an atomic write.
 var faults interface {
 	writeFile(v *Vault, path string, data []byte) error
+	readFile(v *Vault, path string) ([]byte, error)
 	crash(v *Vault, step string) bool
 	atomicStep(path, step string)
 }
@@ -130,6 +131,14 @@ func (v *Vault) writeFile(path string, data []byte) error {
 		return faults.writeFile(v, path, data)
 	}
 	return writeFileAtomic(path, data)
+}
+
+// readFile reads keys.json or its backup (readVaultFile).
+func (v *Vault) readFile(path string) ([]byte, error) {
+	if faults != nil {
+		return faults.readFile(v, path)
+	}
+	return readVaultFile(path)
 }
 
 // crash reports whether a test asked the operation to die at step.
