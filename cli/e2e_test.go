@@ -301,7 +301,7 @@ func TestEndToEndKeysTokenListsAndDownloads(t *testing.T) {
 		t.Errorf("the fastlane export holds another key: %v", fk)
 	}
 	env := w.ok("keys", "export", "CI key", "--format", "env-fastlane").stdout
-	vars := parseEnv(env)
+	vars := parseEnv(t, env)
 	pemBytes, err := base64.StdEncoding.DecodeString(vars["APP_STORE_CONNECT_API_KEY_KEY"])
 	if err != nil || vars["APP_STORE_CONNECT_API_KEY_KEY_ID"] != key.KeyID || vars["APP_STORE_CONNECT_API_KEY_IS_KEY_CONTENT_BASE64"] != "true" {
 		t.Fatalf("env-fastlane export:\n%s", env)
@@ -309,7 +309,7 @@ func TestEndToEndKeysTokenListsAndDownloads(t *testing.T) {
 	if k, err := keyfile.Parse(pemBytes); err != nil || !k.PrivateKey.Equal(key.PrivateKey) {
 		t.Errorf("env-fastlane's key does not read back: %v", err)
 	}
-	cm := parseEnv(w.ok("keys", "export", "CI key", "--format", "env-codemagic").stdout)
+	cm := parseEnv(t, w.ok("keys", "export", "CI key", "--format", "env-codemagic").stdout)
 	if cm["APP_STORE_CONNECT_KEY_IDENTIFIER"] != key.KeyID || cm["APP_STORE_CONNECT_ISSUER_ID"] != key.IssuerID {
 		t.Errorf("env-codemagic export: %v", cm)
 	}
@@ -523,14 +523,24 @@ func checkToken(t *testing.T, tok string, key sandbox.TestKey, lifetime time.Dur
 	}
 }
 
-func parseEnv(s string) map[string]string {
+// parseEnv reads an env export as a shell does: sourced by sh.
+func parseEnv(t *testing.T, export string) map[string]string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "e.env")
+	if err := os.WriteFile(f, []byte(export), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", `set -a; . "$0"; env -0`, f)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sourcing the export: %v\n%s", err, export)
+	}
 	m := map[string]string{}
-	for _, line := range nonEmptyLines(s) {
-		k, v, _ := strings.Cut(line, "=")
-		if strings.HasPrefix(v, `"`) && strings.HasSuffix(v, `"`) {
-			v = strings.ReplaceAll(strings.Trim(v, `"`), `\n`, "\n")
+	for _, kv := range strings.Split(string(out), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "APP_STORE_CONNECT_") {
+			m[k] = v
 		}
-		m[k] = v
 	}
 	return m
 }
