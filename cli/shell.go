@@ -6,10 +6,13 @@ import (
 )
 
 // shellQuote quotes s for a POSIX shell (sh, bash, zsh, dash): inside single
-// quotes nothing is special but the single quote itself, which is written as
-// '\” (end the quotes, an escaped quote, start them again). Whatever s holds
-// ($(), backticks, ;, newlines), the shell reads it back as s and runs none
-// of it.
+// quotes nothing is special but the single quote itself, which is closed,
+// escaped and reopened:
+//
+//	it's  ->  'it'\''s'
+//
+// Whatever s holds ($(), backticks, ;, newlines), the shell reads it back as
+// s and runs none of it.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
