@@ -410,9 +410,9 @@ path (never a link, a device or a folder). Without it, or with --out -, the secr
 			if err != nil {
 				return err
 			}
-			if out != "" {
+			if out != "" && out != "-" {
 				if err := storage.WriteFilePrivate(out, data); err != nil {
-					return fmt.Errorf("writing %s: %w", out, err)
+					return err
 				}
 				fmt.Fprintf(env.Stdout, "Wrote %s (readable by you alone). It holds the private key: keep it out of version control.\n", out)
 				return nil
@@ -426,7 +426,7 @@ path (never a link, a device or a folder). Without it, or with --out -, the secr
 	}
 	cmd.Flags().StringVar(&format, "format", "", "fastlane, env-fastlane or env-codemagic")
 	cmd.Flags().StringVar(&syntax, "syntax", syntaxShell, "for the env formats: sh (quoted, to source or eval) or github (for $GITHUB_ENV)")
-	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE (mode 0600) instead of stdout")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE (mode 0600; a regular file or a new path) instead of stdout; - prints")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{formatFastlane, formatEnvFastlane, formatEnvCodemagic}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("syntax", cobra.FixedCompletions([]string{syntaxShell, syntaxGitHub}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

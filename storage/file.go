@@ -324,8 +324,14 @@ func tightenFile(path string) error {
 
 // WriteFilePrivate writes data to path atomically with mode 0600: readers see
 // the old file or the new one, never a mix, and a crash leaves one of them.
-// Used for keys.json and for exports that hold a private key.
+// Used for keys.json and for exports that hold a private key. path must be a
+// regular file or a new path: a symbolic link, a device, a pipe or a folder
+// there is refused and left as it is, since the rename would put a file
+// holding the secret in its place (or, through a link, write elsewhere).
 func WriteFilePrivate(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, and private files are written only to a regular file or a new path: it was left as it is; give another path", path, fileKind(fi))
+	}
 	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -22,21 +22,32 @@ const maxListSize = 16 << 20
 // folder that is a symbolic link, a folder, a pipe, a device or a socket. fi
 // comes from os.Lstat or from the opened file's Stat.
 func checkVaultFile(path string, fi fs.FileInfo) error {
-	mode := fi.Mode()
-	switch {
+	switch mode := fi.Mode(); {
+	case mode.IsRegular():
+		return nil
 	case mode&fs.ModeSymlink != 0:
 		target, _ := os.Readlink(path)
 		return fmt.Errorf("%s is a symbolic link (to %s), and ASC Keys does not follow links in its folder: replace the link with the file itself (mv %s %s) or remove it, then try again", path, target, target, path)
-	case mode.IsDir():
-		return fmt.Errorf("%s is a folder, not a file: move it aside (ASC Keys keeps its key list in a regular file there), then try again", path)
-	case mode&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%s is a named pipe, not a file: move it aside (ASC Keys keeps its key list in a regular file there), then try again", path)
-	case mode&fs.ModeDevice != 0:
-		return fmt.Errorf("%s is a device, not a file: move it aside (ASC Keys keeps its key list in a regular file there), then try again", path)
-	case !mode.IsRegular():
-		return fmt.Errorf("%s is not a regular file: move it aside (ASC Keys keeps its key list in a regular file there), then try again", path)
 	}
-	return nil
+	return fmt.Errorf("%s is %s, not a regular file: move it aside (ASC Keys keeps its key list in a regular file there), then try again", path, fileKind(fi))
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(fi fs.FileInfo) string {
+	mode := fi.Mode()
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode.IsDir():
+		return "a folder"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "an unusual file"
 }
 
 // lstatVaultFile checks path as checkVaultFile does; a missing file is

@@ -1,0 +1,98 @@
+//go:build !windows
+
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/sandbox"
+)
+
+const hostileKeyID = "X;touch${IFS}~/PWNED;#"
+
+// TestEndToEndHostileKeyIDs: a fastlane file whose Key ID could run a
+// command where it is exported is refused, nothing stored; one the user
+// typed is linked with a warning but never exported; and the suggested
+// verify command is quoted for the shell.
+func TestEndToEndHostileKeyIDs(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 21})
+	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	p8 := w.writeKey(key)
+	in, _ := json.Marshal(map[string]any{"key_id": hostileKeyID, "issuer_id": key.IssuerID, "key": string(key.PEM)})
+	fl := filepath.Join(w.dir, "api_key.json")
+	if err := os.WriteFile(fl, in, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.fails(1, []string{"keys", "import", fl, "--no-verify"}, "key_id", "10 upper-case letters and digits")
+	if r := w.ok("keys", "list"); !strings.Contains(r.stdout, "No key is linked") {
+		t.Fatalf("a refused key was stored:\n%s", r.stdout)
+	}
+
+	name := "Bob's key"
+	r := w.ok("keys", "add", "--p8", p8, "--issuer-id", key.IssuerID, "--key-id", hostileKeyID, "--name", name, "--no-verify")
+	if !strings.Contains(r.stderr, "warning:") {
+		t.Errorf("a typed unusual Key ID got no warning: %q", r.stderr)
+	}
+	if want := `asckeys keys verify 'Bob'\''s key'`; !strings.Contains(r.stdout, want) {
+		t.Errorf("keys add suggests %q, want the name quoted for the shell: %s", r.stdout, want)
+	}
+	for _, format := range []string{"env-fastlane", "env-codemagic", "fastlane"} {
+		r := w.fails(1, []string{"keys", "export", name, "--format", format}, "not exported", "10 upper-case letters and digits")
+		if r.stdout != "" {
+			t.Errorf("export --format %s printed %q", format, r.stdout)
+		}
+	}
+}
+
+// TestEndToEndExportWritesOnlyRegularFiles: --out onto a device, or a
+// symbolic link to a file, is refused in one line and nothing is replaced;
+// --out - prints.
+func TestEndToEndExportWritesOnlyRegularFiles(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 22})
+	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	w.ok("keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID, "--no-verify", "--name", "CI")
+	target := filepath.Join(w.dir, "kept.json")
+	if err := os.WriteFile(target, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(w.dir, "link.json")
+	devLink := filepath.Join(w.dir, "stdout")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/null", devLink); err != nil {
+		t.Fatal(err)
+	}
+	outs := map[string]string{link: "symbolic link", devLink: "symbolic link"}
+	if dev := filepath.Join(w.dir, "null"); syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3) == nil {
+		outs[dev] = "device" // a device of the test's own: /dev/null itself is never risked as root
+	} else if os.Geteuid() != 0 {
+		outs["/dev/null"] = "device"
+	}
+	for out, kind := range outs {
+		before, _ := os.Lstat(out)
+		r := w.fails(1, []string{"keys", "export", "CI", "--format", "fastlane", "--out", out}, out, kind, "regular file or a new path")
+		if strings.Count(r.stderr, "writing") > 1 {
+			t.Errorf("the error repeats itself: %q", r.stderr)
+		}
+		if after, err := os.Lstat(out); err != nil || !os.SameFile(before, after) || after.Mode() != before.Mode() {
+			t.Errorf("%s was replaced", out)
+		}
+	}
+	if got, _ := os.ReadFile(target); string(got) != "kept" {
+		t.Errorf("the link's target was written: %q", got)
+	}
+	r := w.ok("keys", "export", "CI", "--format", "env-fastlane", "--out", "-")
+	if vars := parseEnv(t, r.stdout); vars["APP_STORE_CONNECT_API_KEY_KEY_ID"] != key.KeyID {
+		t.Errorf("--out - printed %q", r.stdout)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error("--out - wrote a file named -")
+	}
+}
