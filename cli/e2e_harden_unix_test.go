@@ -3,12 +3,16 @@
 package cli_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
@@ -94,5 +98,46 @@ func TestEndToEndExportWritesOnlyRegularFiles(t *testing.T) {
 	}
 	if _, err := os.Stat("-"); err == nil {
 		t.Error("--out - wrote a file named -")
+	}
+}
+
+// TestEndToEndListNamesKeychainFailures: with the real Secret Service locked
+// (a fresh gnome-keyring-daemon that was never unlocked) or no session bus
+// at all, `keys list` says so, once with the remedy on stderr, and does not
+// tell the user to add a key that is fine again.
+func TestEndToEndListNamesKeychainFailures(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 23})
+	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	w.ok("keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID, "--no-verify")
+
+	noBus := w.run([]string{"keys", "list"}, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(w.dir, "no-bus"))
+	if noBus.code != 0 || !strings.Contains(noBus.stdout, "no keychain running") || strings.Contains(noBus.stdout, ".p8") {
+		t.Errorf("keys list without a session bus: exit %d\n%s%s", noBus.code, noBus.stdout, noBus.stderr)
+	}
+
+	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed for a locked keyring: %v", tool, err)
+		}
+	}
+	tmp := t.TempDir()
+	data, rundir := filepath.Join(tmp, "data"), filepath.Join(tmp, "run")
+	for _, d := range []string{data, rundir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "dbus-run-session", "--", "sh", "-c",
+		`gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec "$0" keys list`, binary(t))
+	cmd.Env = append(append([]string{}, w.env...), "XDG_DATA_HOME="+data, "XDG_RUNTIME_DIR="+rundir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("keys list with a locked keyring: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "keychain locked") || strings.Contains(stdout.String(), ".p8") || !strings.Contains(stderr.String(), "unlock it") {
+		t.Errorf("keys list with a locked keyring:\n%s%s", stdout.String(), stderr.String())
 	}
 }

@@ -218,6 +218,10 @@ func newKeysListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				fmt.Fprintln(env.Stderr, "warning: could not check the keychain: "+err.Error())
 			}
+			if err := keychainTrouble(missing); err != nil {
+				// Once, with the platform's advice, rather than on every row.
+				fmt.Fprintln(env.Stderr, "warning: "+err.Error())
+			}
 			rows := make([]keyRow, len(keys))
 			for i, k := range keys {
 				rows[i] = keyRow{Key: k, Status: keyStatus(k, missing[k.ID])}
@@ -240,10 +244,26 @@ func newKeysListCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// keyStatus says in words how a key stands.
+// keyStatus says in words how a key stands. A keychain that is locked, not
+// running or not answering says nothing about the key: only a private key
+// that is gone, different or damaged asks for the .p8 again.
 func keyStatus(k storage.Key, secretErr error) string {
-	if secretErr != nil {
+	switch {
+	case secretErr == nil:
+	case errors.Is(secretErr, storage.ErrSecretNotFound):
 		return "private key missing from the keychain: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrSecretMismatch):
+		return "the keychain holds a different private key: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrSecretDamaged):
+		return "private key damaged in the keychain: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrKeychainLocked):
+		return "keychain locked: unlock it and list again (the key is fine)"
+	case errors.Is(secretErr, storage.ErrNoKeychain):
+		return "no keychain running: start it and list again (the key is fine)"
+	case errors.Is(secretErr, storage.ErrKeychainTimeout):
+		return "keychain did not answer: answer its unlock prompt and list again (the key is fine)"
+	default:
+		return "keychain not reachable: try again (the key is fine)"
 	}
 	switch k.Verification() {
 	case storage.Verified:
@@ -252,6 +272,19 @@ func keyStatus(k storage.Key, secretErr error) string {
 		return "rejected: " + k.LastError
 	}
 	return "not yet verified"
+}
+
+// keychainTrouble is an error in secrets that is the keychain's own failure
+// rather than a key's (CheckSecrets gives every later key the same one), or
+// nil.
+func keychainTrouble(secrets map[string]error) error {
+	for _, err := range secrets {
+		var ke *storage.KeychainError
+		if errors.As(err, &ke) && !errors.Is(err, storage.ErrSecretNotFound) {
+			return ke
+		}
+	}
+	return nil
 }
 
 func newKeysVerifyCmd(env *Env) *cobra.Command {
