@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,4 +141,111 @@ func TestEndToEndListNamesKeychainFailures(t *testing.T) {
 	if !strings.Contains(stdout.String(), "keychain locked") || strings.Contains(stdout.String(), ".p8") || !strings.Contains(stderr.String(), "unlock it") {
 		t.Errorf("keys list with a locked keyring:\n%s%s", stdout.String(), stderr.String())
 	}
+}
+
+// TestEndToEndSpecialFilesAnswerInOneLine: /dev/zero or a named pipe as the
+// key file, and a named pipe as keys.json or its lock, each get one clear
+// line and exit status 1, with nothing stored, instead of a read that fills
+// memory or an open that waits forever. w.run's deadline is the hang guard.
+func TestEndToEndSpecialFilesAnswerInOneLine(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 24})
+	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	fifo := filepath.Join(w.dir, "AuthKey_ABCDE12345.p8")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jsonFifo := filepath.Join(w.dir, "api_key.json")
+	if err := syscall.Mkfifo(jsonFifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.fails(1, []string{"keys", "add", "--p8", "/dev/zero", "--issuer-id", key.IssuerID, "--no-verify"}, "/dev/zero is a device")
+	w.fails(1, []string{"keys", "add", "--p8", fifo, "--issuer-id", key.IssuerID, "--no-verify"}, fifo, "named pipe")
+	w.fails(1, []string{"keys", "import", jsonFifo, "--no-verify"}, jsonFifo, "named pipe")
+	if r := w.ok("keys", "list"); !strings.Contains(r.stdout, "No key is linked") {
+		t.Fatalf("something was stored:\n%s", r.stdout)
+	}
+
+	folder := filepath.Join(w.dir, "config", "asckeys")
+	for _, name := range []string{"keys.json", "keys.json.lock"} {
+		p := filepath.Join(folder, name)
+		_ = os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w.fails(1, []string{"keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID, "--no-verify"}, p, "named pipe", "move it aside")
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := w.ok("keys", "list"); !strings.Contains(r.stdout, "No key is linked") {
+		t.Fatalf("something was stored:\n%s", r.stdout)
+	}
+}
+
+// TestEndToEndCtrlCWhileWaitingForTheLock: another process holds the key
+// list's lock; once the binary waits for it (it has the lock file open),
+// Ctrl-C ends it with one line and exit status 1, the key list unchanged.
+func TestEndToEndCtrlCWhileWaitingForTheLock(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 25})
+	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
+	w.ok("keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID, "--no-verify", "--name", "Old")
+	lockPath := filepath.Join(w.dir, "config", "asckeys", "keys.json.lock")
+	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(binary(t), "keys", "rename", "Old", "New")
+	cmd.Env = w.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	guard := time.After(2 * time.Minute) // a hang guard, not a timing assert
+	// Waiting for the lock means the lock file is open: past main's start,
+	// where the signal handler is installed.
+	for !hasOpen(cmd.Process.Pid, lockPath) {
+		select {
+		case err := <-exited:
+			t.Fatalf("the binary ended before waiting for the lock: %v\n%s%s", err, stdout.String(), stderr.String())
+		case <-guard:
+			t.Fatal("the binary never opened the lock file")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-guard:
+		_ = cmd.Process.Kill()
+		t.Fatal("Ctrl-C did not end the binary")
+	}
+	line := strings.TrimRight(stderr.String(), "\n")
+	if code := cmd.ProcessState.ExitCode(); code != 1 || line == "" || strings.Contains(line, "\n") || stdout.Len() != 0 {
+		t.Errorf("after Ctrl-C: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if r := w.ok("keys", "list"); !strings.Contains(r.stdout, "Old") {
+		t.Errorf("the interrupted rename changed the list:\n%s", r.stdout)
+	}
+}
+
+// hasOpen reports whether process pid has path open (Linux's /proc).
+func hasOpen(pid int, path string) bool {
+	fds, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "fd", "*"))
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == path {
+			return true
+		}
+	}
+	return false
 }
