@@ -249,3 +249,24 @@ func hasOpen(pid int, path string) bool {
 	}
 	return false
 }
+
+// TestEndToEndOldKeysJSONPrintsSafely: a keys.json written before names and
+// errors were stored through core.SafeText (or edited by hand) cannot drive
+// the terminal or reorder text when the command line prints it.
+func TestEndToEndOldKeysJSONPrintsSafely(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Seed: 26})
+	folder := filepath.Join(w.dir, "config", "asckeys")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"schemaVersion":1,"keys":[{"id":"00000000000000aa","name":"evil\u001b[2J\u202etxt","keyId":"ABCDE12345","kind":"individual","addedAt":"2025-01-01T00:00:00Z","fingerprint":"ab","lastError":"Apple said: \u001b]0;owned\u0007\nline two","lastErrorAt":"2025-01-02T00:00:00Z"}]}`
+	if err := os.WriteFile(filepath.Join(folder, "keys.json"), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"keys", "list"}, {"keys", "list", "--json"}, {"keys", "verify", "ABCDE12345"}, {"keys", "export", "ABCDE12345", "--format", "fastlane"}} {
+		r := w.run(args)
+		if out := r.stdout + r.stderr; strings.ContainsAny(out, "\x1b\x07\u202e") || strings.Contains(out, `\u001b`) {
+			t.Errorf("asckeys %s printed raw control or bidi characters: %q", strings.Join(args, " "), out)
+		}
+	}
+}

@@ -224,6 +224,7 @@ func newKeysListCmd(env *Env) *cobra.Command {
 			}
 			rows := make([]keyRow, len(keys))
 			for i, k := range keys {
+				k := safeKey(k)
 				rows[i] = keyRow{Key: k, Status: keyStatus(k, missing[k.ID])}
 			}
 			if asJSON {
@@ -312,7 +313,8 @@ func newKeysVerifyCmd(env *Env) *cobra.Command {
 			if verr != nil {
 				return fmt.Errorf("%s: %w", k.Name, verr)
 			}
-			fmt.Fprintf(env.Stdout, "%s (Key ID %s): %s\n", k.Name, k.KeyID, describeVerify(k.Kind, res))
+			sk := safeKey(k)
+			fmt.Fprintf(env.Stdout, "%s (Key ID %s): %s\n", sk.Name, sk.KeyID, describeVerify(k.Kind, res))
 			return nil
 		},
 	}

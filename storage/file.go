@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 )
 
@@ -241,11 +242,13 @@ var (
 // maxErrorText bounds the stored lastError.
 const maxErrorText = 500
 
-// cleanErrorText makes an error message safe and small enough to store.
+// cleanErrorText makes an error message safe and small enough to store:
+// credentials removed, then through core.SafeText (the text may be Apple's
+// or a server's), on one line.
 func cleanErrorText(s string) string {
 	s = pemBlockRE.ReplaceAllString(s, "[key removed]")
 	s = jwtRE.ReplaceAllString(s, "[token removed]")
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(core.SafeText(s)), " ")
 	if r := []rune(s); len(r) > maxErrorText {
 		s = string(r[:maxErrorText]) + "…"
 	}
