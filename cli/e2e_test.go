@@ -28,6 +28,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/asckeys/asckeys/cli"
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 	"github.com/asckeys/asckeys/sandbox"
@@ -526,23 +527,7 @@ func checkToken(t *testing.T, tok string, key sandbox.TestKey, lifetime time.Dur
 // parseEnv reads an env export as a shell does: sourced by sh.
 func parseEnv(t *testing.T, export string) map[string]string {
 	t.Helper()
-	f := filepath.Join(t.TempDir(), "e.env")
-	if err := os.WriteFile(f, []byte(export), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", "-c", `set -a; . "$0"; env -0`, f)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sourcing the export: %v\n%s", err, export)
-	}
-	m := map[string]string{}
-	for _, kv := range strings.Split(string(out), "\x00") {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "APP_STORE_CONNECT_") {
-			m[k] = v
-		}
-	}
-	return m
+	return cli.ReadEnvWith(t, "sh", []byte(export), ". ./e.env")
 }
 
 func nonEmptyLines(s string) []string {
