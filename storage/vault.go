@@ -146,7 +146,9 @@ func (v *Vault) crash(step string) bool { return faults != nil && faults.crash(v
 
 // Open opens the vault in opts.Dir, creating the folder (mode 0700) when
 // needed and tightening the modes of an existing one. It fails only when the
-// folder cannot be made ready: a damaged keys.json surfaces as a
+// folder cannot be made ready, or when keys.json, its backup or its lock is
+// a symbolic link or anything but a regular file (checkVaultFile, which
+// names it and says what to do): a damaged keys.json surfaces as a
 // *CorruptConfigError from List and the other calls, so the caller still
 // holds a Vault to call RestoreBackup on.
 //
