@@ -7,8 +7,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -22,8 +20,9 @@ import (
 )
 
 func main() {
-	// Ctrl-C or a logout cancels command-line work and closes the window.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C or a logout cancels command-line work and closes the window; a
+	// second Ctrl-C ends the program at once.
+	ctx, stop := cli.WithInterrupt(context.Background())
 	env := cli.Env{
 		IsTerminal: func(f any) bool {
 			file, ok := f.(*os.File)

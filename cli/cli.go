@@ -64,7 +64,9 @@ func exitStatus(env *Env, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "asckeys: "+oneLine(err.Error()))
+	// Errors quote names, files and servers: SafeText keeps them from
+	// driving the terminal.
+	fmt.Fprintln(env.Stderr, "asckeys: "+oneLine(core.SafeText(err.Error())))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage

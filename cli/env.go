@@ -150,6 +150,7 @@ func completeKeys(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.She
 	}
 	var out []string
 	for _, k := range keys {
+		k := safeKey(k)
 		out = append(out, k.Name+"\t"+k.KeyID+" ("+k.Kind.Label()+")")
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
