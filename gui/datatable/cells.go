@@ -172,11 +172,14 @@ func (r *cellRenderer) Layout(size fyne.Size) {
 	r.c.bg.Move(fyne.NewPos(-pad/2, 0))
 	r.c.bg.Resize(fyne.NewSize(size.Width+pad, size.Height))
 	r.c.text.Move(fyne.NewPos(0, 0))
-	// A column the user made narrower may now need the ellipsis.
-	if r.c.fitText(size.Width) && r.c.text.Size() == size {
+	// A column made narrower may now need the ellipsis, a wider one may
+	// not. Resize alone does not redo the lines: RichText skips that once
+	// its cached minimum fits, and would keep the old "…".
+	truncation := r.c.fitText(size.Width)
+	r.c.text.Resize(size)
+	if truncation {
 		r.c.text.Refresh()
 	}
-	r.c.text.Resize(size)
 	centre(r.c.check, size)
 	centre(r.c.action, size)
 }
