@@ -115,7 +115,7 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	u.view.buildUI()
 	u.corrupt.buildUI()
 	split := container.NewHSplit(u.org.buildUI(), u.right)
-	split.Offset = 0.23
+	split.Offset = 0.2
 	// Registered once, for the whole window; the work is in handleDrop so
 	// that tests can call it (the test driver cannot drop files).
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.handleDrop(uris) })

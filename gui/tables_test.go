@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
@@ -456,4 +457,41 @@ func TestLoadingShowsProgressAndAFailedRefreshOffersRetry(t *testing.T) {
 		test.Tap(retry)
 	})
 	h.waitFor("Retry to reload", func() bool { return !b.problemBar.Visible() && b.isFresh() && !b.loading })
+}
+
+// At the window's opening width of 1180 px the Profiles tab shows each row's
+// Download button without a sideways scroll, and the Name column, which
+// takes what the others leave, is wide enough for a match-style name.
+func TestProfilesFitTheOpeningWidth(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 21, Profiles: 20})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		h.u.view.tabs.SelectIndex(1)
+		content := h.u.view.profiles.item.Content
+		var buttons int
+		for _, b := range findAll[*widget.Button](content) {
+			if !b.Visible() || b.Icon == nil || b.Icon.Name() != theme.DownloadIcon().Name() || b.Text != "" {
+				continue
+			}
+			buttons++
+			if right := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).X + b.Size().Width; right > 1180 {
+				t.Fatalf("a row's Download button ends at x=%v, past the 1180 px window", right)
+			}
+		}
+		if buttons == 0 {
+			t.Fatal("no row Download button is in view at 1180 px")
+		}
+		var nameWidth float32
+		for _, r := range findAll[*widget.RichText](content) {
+			if r.Visible() && strings.HasPrefix(r.String(), "match ") {
+				nameWidth = max(nameWidth, r.Size().Width)
+			}
+		}
+		// "match AppStore com.example.tasks.widget" is about 290 px wide.
+		if nameWidth < 300 {
+			t.Errorf("the Name column is %v px wide at 1180 px, too narrow for a match-style name", nameWidth)
+		}
+	})
 }

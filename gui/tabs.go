@@ -45,6 +45,7 @@ type tabSpec[T any] struct {
 	title            string // "Certificates"
 	singular, plural string // "certificate", "certificates"
 	columns          []datatable.Column[T]
+	searchText       func(T) string // more text the search matches; may be nil
 	tone             func(T) datatable.Tone
 	key              func(T) string
 	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
@@ -93,6 +94,7 @@ func (t *resourceTab[T]) buildUI() {
 		Columns:     t.spec.columns,
 		Tone:        t.spec.tone,
 		Key:         t.spec.key,
+		SearchText:  t.spec.searchText,
 		Placeholder: "Search " + strings.ToLower(t.spec.title),
 		Singular:    t.spec.singular,
 		Plural:      t.spec.plural,

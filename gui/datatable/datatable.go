@@ -45,8 +45,13 @@ const (
 type Column[T any] struct {
 	// Title is the header text.
 	Title string
-	// Width is the initial width; 0 means a default of 150.
+	// Width is the column's width; 0 means a default of 150. For the Fill
+	// column it is the least width.
 	Width float32
+	// Fill makes the column take the width the others leave as the window
+	// grows, so a long name is shown whole rather than cut beside empty
+	// space. At most one column should fill; the first one does.
+	Fill bool
 	// Text is the cell text for a row. It is called once per row in SetRows,
 	// not while drawing, so it may format dates or numbers freely.
 	Text func(T) string
@@ -97,6 +102,9 @@ type Options[T any] struct {
 	// Singular and Plural name the rows in the count and in messages
 	// ("1 certificate", "No certificates match “xyz”"). Default: row, rows.
 	Singular, Plural string
+	// SearchText is more text the search box matches for a row, beyond its
+	// filterable columns, such as a UUID kept out of a narrow table.
+	SearchText func(T) string
 	// EmptyText is shown in place of the rows when there are none at all,
 	// e.g. "No certificates in this account yet". See also SetEmptyText.
 	EmptyText string
@@ -114,9 +122,11 @@ type Table[T any] struct {
 	opts       Options[T]
 	cols       []Column[T]
 	filterable []bool
-	checkCol   int // display column of the checkboxes, or -1
-	firstData  int // display column of cols[0]
-	actionCol  int // display column of the row action, or -1
+	checkCol   int       // display column of the checkboxes, or -1
+	fillCol    int       // display column that takes the width left, or -1
+	widths     []float32 // each display column's width as configured
+	firstData  int       // display column of cols[0]
+	actionCol  int       // display column of the row action, or -1
 
 	// Per-row data, built once by SetRows.
 	rows   []T
@@ -164,6 +174,7 @@ func New[T any](opts Options[T]) *Table[T] {
 		opts:      opts,
 		cols:      slices.Clone(opts.Columns),
 		checkCol:  -1,
+		fillCol:   -1,
 		actionCol: -1,
 		selected:  map[string]struct{}{},
 	}
@@ -183,6 +194,9 @@ func New[T any](opts Options[T]) *Table[T] {
 	}
 	if opts.RowAction != nil {
 		t.actionCol = t.firstData + len(t.cols)
+	}
+	if i := slices.IndexFunc(t.cols, func(c Column[T]) bool { return c.Fill }); i >= 0 {
+		t.fillCol = t.firstData + i
 	}
 	t.buildUI()
 	t.viewChanged(false)
@@ -219,8 +233,10 @@ func (t *Table[T]) buildUI() {
 		// The checkboxes stay in view when the user scrolls sideways.
 		t.table.StickyColumnCount = 1
 	}
-	for col := range t.displayColumns() {
-		t.table.SetColumnWidth(col, t.columnWidth(col))
+	t.widths = make([]float32, t.displayColumns())
+	for col := range t.widths {
+		t.widths[col] = t.columnWidth(col)
+		t.table.SetColumnWidth(col, t.widths[col])
 	}
 
 	// The message sits over the table so the header stays visible and
@@ -230,7 +246,47 @@ func (t *Table[T]) buildUI() {
 	t.message = container.NewVBox(layout.NewSpacer(), t.empty, layout.NewSpacer())
 	// The count goes below the table: beside the search box, its changing
 	// width would make the box jump as the user types.
-	t.content = container.NewBorder(t.entry, t.count, nil, nil, container.NewStack(t.table, t.message))
+	body := container.New(&fillLayout{fit: t.fitWidth}, t.table, t.message)
+	t.content = container.NewBorder(t.entry, t.count, nil, nil, body)
+}
+
+// fitWidth gives the Fill column what the other columns leave of width.
+func (t *Table[T]) fitWidth(width float32) {
+	if t.fillCol < 0 {
+		return
+	}
+	th := t.table.Theme()
+	pad := th.Size(theme.SizeNamePadding)
+	// Room for the vertical scroll bar, so that a fitting table never
+	// scrolls sideways under it.
+	left := width - th.Size(theme.SizeNameScrollBar)
+	for col, w := range t.widths {
+		if col != t.fillCol {
+			left -= w
+		}
+		left -= pad // the divider after each column
+	}
+	t.table.SetColumnWidth(t.fillCol, max(left, t.widths[t.fillCol]))
+}
+
+// fillLayout stacks its objects over the whole space, after telling fit how
+// wide that space is.
+type fillLayout struct{ fit func(width float32) }
+
+func (l *fillLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	l.fit(size.Width)
+	for _, o := range objects {
+		o.Move(fyne.Position{})
+		o.Resize(size)
+	}
+}
+
+func (l *fillLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	for _, o := range objects {
+		min = min.Max(o.MinSize())
+	}
+	return min
 }
 
 // Widget returns the search box, the table and the row count ("12 of 5,000
@@ -367,6 +423,10 @@ func (t *Table[T]) index() {
 				writeLower(&search, s)
 				search.WriteByte(0) // keeps a word from matching across two cells
 			}
+		}
+		if t.opts.SearchText != nil {
+			writeLower(&search, t.opts.SearchText(r))
+			search.WriteByte(0)
 		}
 		t.bounds[i+1] = int32(search.Len())
 		if t.opts.Key != nil {

@@ -718,3 +718,41 @@ func TestWideningAColumnShowsTheWholeText(t *testing.T) {
 		t.Errorf("after widening the column the name is drawn as %q, want %q", got, rows[0].Name)
 	}
 }
+
+// The Fill column takes what the window leaves, and never less than its
+// width; the columns then end at the table's right edge.
+func TestFillColumnFollowsTheWindowWidth(t *testing.T) {
+	opts := certOptions()
+	opts.Columns[colName].Fill = true
+	rows := sampleCerts()
+	rows[0].Name = strings.Repeat("Apple Distribution: Long Team ", 3)
+	h := newHarness(t, opts, rows)
+	row := h.rowOf(colName, rows[0].Name)
+	wide := h.cellAt(row, colName).Size().Width
+	if wide < 500 {
+		t.Errorf("at 1500 px the Name column is %v wide, want it to take what the others leave", wide)
+	}
+	if got := drawn(h.cellAt(row, colName)); got != rows[0].Name {
+		t.Errorf("at 1500 px the name is drawn as %q, want it whole", got)
+	}
+	last := h.cellAt(row, colIssued)
+	right := last.Position().X + last.Size().Width
+	if limit := h.tbl.table.Size().Width; right > limit {
+		t.Errorf("the last column ends at %v, past the table's %v: it would scroll sideways", right, limit)
+	}
+
+	h.w.Resize(fyne.NewSize(700, 600))
+	if got := h.cellAt(h.rowOf(colName, rows[0].Name), colName).Size().Width; got != 220 {
+		t.Errorf("in a narrow window the Name column is %v wide, want its least width 220", got)
+	}
+}
+
+func TestSearchTextMatchesWhatNoColumnShows(t *testing.T) {
+	opts := certOptions()
+	opts.SearchText = func(c cert) string { return "uuid-" + c.ID }
+	h := newHarness(t, opts, sampleCerts())
+	h.tbl.SetFilter("UUID-C3")
+	if got := names(h.tbl.Rows()); len(got) != 1 || got[0] != "iOS Distribution: Example Corp" {
+		t.Errorf("searching the extra text shows %q", got)
+	}
+}
