@@ -56,6 +56,11 @@ func certificateSpec() tabSpec[core.Certificate] {
 		},
 		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },
 		key:  func(c core.Certificate) string { return c.ID },
+		copy: []datatable.CopyField[core.Certificate]{
+			{Label: "Serial Number", Value: func(c core.Certificate) string { return c.SerialNumber }},
+			{Label: "ID", Value: func(c core.Certificate) string { return c.ID }},
+		},
+		details: certificateDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Certificate, error) {
 			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt})
 			return rows, err
@@ -105,6 +110,11 @@ func profileSpec() tabSpec[core.Profile] {
 		searchText: func(p core.Profile) string { return p.UUID + " " + profileStatus(p) },
 		tone:       func(p core.Profile) datatable.Tone { return expiryTone(exp(p)) },
 		key:        func(p core.Profile) string { return p.ID },
+		copy: []datatable.CopyField[core.Profile]{
+			{Label: "UUID", Value: func(p core.Profile) string { return p.UUID }},
+			{Label: "ID", Value: func(p core.Profile) string { return p.ID }},
+		},
+		details: profileDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Profile, error) {
 			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt})
 			return rows, err
@@ -124,6 +134,10 @@ func bundleIDSpec() tabSpec[core.BundleID] {
 			{Title: "Seed ID", Width: 140, Filterable: true, Monospace: true, Text: func(b core.BundleID) string { return b.SeedID }},
 		},
 		key: func(b core.BundleID) string { return b.ID },
+		copy: []datatable.CopyField[core.BundleID]{
+			{Label: "ID", Value: func(b core.BundleID) string { return b.ID }},
+		},
+		details: bundleIDDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.BundleID, error) {
 			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt})
 			return rows, err
@@ -165,6 +179,11 @@ func deviceSpec() tabSpec[core.Device] {
 			return datatable.Normal
 		},
 		key: func(d core.Device) string { return d.ID },
+		copy: []datatable.CopyField[core.Device]{
+			{Label: "UDID", Value: func(d core.Device) string { return d.UDID }},
+			{Label: "ID", Value: func(d core.Device) string { return d.ID }},
+		},
+		details: deviceDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Device, error) {
 			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt})
 			return rows, err

@@ -15,6 +15,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,6 +94,9 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onVerify:   u.verifyKey,
 		onAddNew:   u.onAddNew,
 		onDownload: u.startDownload,
+		onDetails: func(what string, fields []detail) {
+			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields)
+		},
 	}
 	u.downloads = &downloader{
 		dialogs:      u.dialogs,

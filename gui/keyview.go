@@ -27,6 +27,8 @@ type keyView struct {
 	onVerify   func(storage.Key)
 	onAddNew   func()
 	onDownload func(keyID string, items []core.DownloadItem)
+	// onDetails shows a row's details; what is "certificate", "profile"…
+	onDetails func(what string, fields []detail)
 
 	content fyne.CanvasObject
 

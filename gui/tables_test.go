@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -492,6 +493,48 @@ func TestProfilesFitTheOpeningWidth(t *testing.T) {
 		// "match AppStore com.example.tasks.widget" is about 290 px wide.
 		if nameWidth < 300 {
 			t.Errorf("the Name column is %v px wide at 1180 px, too narrow for a match-style name", nameWidth)
+		}
+	})
+}
+
+// Enter on a profile row opens its details: the UUID and counts the table
+// no longer shows, with a button that copies the UUID.
+func TestProfileDetailsShowWhatTheTableDoesNot(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 22, Profiles: 5})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		h.u.view.tabs.SelectIndex(1)
+		first := h.u.view.profiles.table.Rows()[0]
+		var grid fyne.Focusable
+		for _, f := range findAll[fyne.Focusable](h.u.view.profiles.item.Content) {
+			if _, entry := f.(interface{ SetText(string) }); !entry {
+				grid = f
+			}
+		}
+		if grid == nil {
+			t.Fatal("no focusable table in the Profiles tab")
+		}
+		h.win.Canvas().Focus(grid)
+		grid.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		s := h.screenText()
+		for _, want := range []string{first.UUID, first.Name, "Certificates", "Devices", strconv.Itoa(first.DeviceCount)} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the details do not show %q:\n%s", want, s)
+			}
+		}
+		var copied bool
+		for _, b := range findAll[*widget.Button](h.win.Canvas().Overlays().Top()) {
+			if b.Icon != nil && b.Icon.Name() == theme.ContentCopyIcon().Name() {
+				b.OnTapped()
+				if fyne.CurrentApp().Clipboard().Content() == first.UUID {
+					copied = true
+				}
+			}
+		}
+		if !copied {
+			t.Error("no copy button in the details copies the UUID")
 		}
 	})
 }

@@ -46,6 +46,8 @@ type tabSpec[T any] struct {
 	singular, plural string // "certificate", "certificates"
 	columns          []datatable.Column[T]
 	searchText       func(T) string // more text the search matches; may be nil
+	copy             []datatable.CopyField[T]
+	details          func(T) []detail // the lines of a row's detail dialog
 	tone             func(T) datatable.Tone
 	key              func(T) string
 	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
@@ -95,10 +97,14 @@ func (t *resourceTab[T]) buildUI() {
 		Tone:        t.spec.tone,
 		Key:         t.spec.key,
 		SearchText:  t.spec.searchText,
+		Copy:        t.spec.copy,
 		Placeholder: "Search " + strings.ToLower(t.spec.title),
 		Singular:    t.spec.singular,
 		Plural:      t.spec.plural,
 		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
+	}
+	if t.spec.details != nil {
+		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row)) }
 	}
 	if t.spec.download != nil {
 		opts.Selectable = true

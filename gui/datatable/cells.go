@@ -17,6 +17,11 @@ type owner interface {
 	actOnRow(row int)
 	headerTapped(col int)
 	setVisibleSelected(on bool)
+	// hovered shows the full text of a cell the pointer is over when the
+	// cell cuts it short; "" when it is not cut or the pointer left.
+	hovered(full string)
+	// showMenu opens the copy menu for a cell at an absolute position.
+	showMenu(row, col int, at fyne.Position)
 }
 
 // actionLook is the row action's button face, the same on every row.
@@ -37,8 +42,10 @@ type cell struct {
 	widget.BaseWidget
 	owner owner
 	row   int // the index into the table's view this cell shows, or -1
+	col   int // the display column
 
 	bg     *canvas.Rectangle
+	focus  *canvas.Rectangle // the band over the row the keyboard is on
 	text   *widget.RichText
 	check  *widget.Check
 	action *widget.Button
@@ -47,6 +54,8 @@ type cell struct {
 func newCell(o owner, look actionLook) *cell {
 	c := &cell{owner: o, row: -1}
 	c.bg = canvas.NewRectangle(color.Transparent)
+	c.focus = canvas.NewRectangle(color.Transparent)
+	c.focus.Hide()
 	c.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleInline})
 	c.check = widget.NewCheck("", func(on bool) { c.owner.toggleRow(c.row, on) })
 	c.check.Hide()
@@ -59,7 +68,42 @@ func newCell(o owner, look actionLook) *cell {
 
 // CreateRenderer lays out the cell's parts.
 func (c *cell) CreateRenderer() fyne.WidgetRenderer {
-	return &cellRenderer{c: c, objects: []fyne.CanvasObject{c.bg, c.text, c.check, c.action}}
+	return &cellRenderer{c: c, objects: []fyne.CanvasObject{c.bg, c.focus, c.text, c.check, c.action}}
+}
+
+// MouseIn shows the whole text of a cut cell below the table.
+func (c *cell) MouseIn(*desktop.MouseEvent) {
+	if c.text.Visible() && c.text.Truncation != fyne.TextTruncateOff {
+		c.owner.hovered(c.text.String())
+	}
+}
+
+// MouseMoved is part of desktop.Hoverable.
+func (c *cell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut clears what MouseIn showed.
+func (c *cell) MouseOut() { c.owner.hovered("") }
+
+// TappedSecondary opens the copy menu for the cell under a right click.
+func (c *cell) TappedSecondary(e *fyne.PointEvent) {
+	if c.row >= 0 {
+		c.owner.showMenu(c.row, c.col, e.AbsolutePosition)
+	}
+}
+
+// setFocused shows or hides the band of the row the keyboard is on; the
+// colour is the theme's focus colour, as for a focused entry.
+func (c *cell) setFocused(on bool) {
+	if !on {
+		c.focus.Hide()
+		return
+	}
+	fill := c.Theme().Color(theme.ColorNameFocus, fyne.CurrentApp().Settings().ThemeVariant())
+	if c.focus.FillColor != fill || !c.focus.Visible() {
+		c.focus.FillColor = fill
+		c.focus.Show()
+		c.focus.Refresh()
+	}
 }
 
 func (c *cell) showText(s string, mono bool, align fyne.TextAlign, tone Tone) {
@@ -171,6 +215,8 @@ func (r *cellRenderer) Layout(size fyne.Size) {
 	pad := r.c.Theme().Size(theme.SizeNamePadding)
 	r.c.bg.Move(fyne.NewPos(-pad/2, 0))
 	r.c.bg.Resize(fyne.NewSize(size.Width+pad, size.Height))
+	r.c.focus.Move(r.c.bg.Position())
+	r.c.focus.Resize(r.c.bg.Size())
 	r.c.text.Move(fyne.NewPos(0, 0))
 	// A column made narrower may now need the ellipsis, a wider one may
 	// not. Resize alone does not redo the lines: RichText skips that once

@@ -108,9 +108,23 @@ type Options[T any] struct {
 	// EmptyText is shown in place of the rows when there are none at all,
 	// e.g. "No certificates in this account yet". See also SetEmptyText.
 	EmptyText string
+	// Copy lists what a row's context menu (a right click) offers to copy
+	// besides the cell clicked, such as its id, UUID or serial number.
+	Copy []CopyField[T]
+	// OnDetails, when set, adds "Show Details" to the context menu and is
+	// called with the row the keyboard is on when Enter is pressed.
+	OnDetails func(T)
 	// OnSelectionChanged is called with the selected rows whenever the
 	// selection changes, by the user or by a method.
 	OnSelectionChanged func(selected []T)
+}
+
+// CopyField is one value of a row that its context menu can copy.
+type CopyField[T any] struct {
+	// Label names the value in the menu: "ID" reads "Copy ID".
+	Label string
+	// Value is the text copied; a row for which it is "" has no such item.
+	Value func(T) string
 }
 
 const defaultColumnWidth = 150
@@ -148,9 +162,10 @@ type Table[T any] struct {
 	selected   map[string]struct{} // keys of the selected rows, visible or not
 	selVisible int                 // how many of view are selected
 
-	table   *widget.Table
+	table   *grid
 	entry   *searchEntry
 	count   *widget.Label
+	full    *widget.Label   // the whole text of the cut cell under the pointer
 	empty   *widget.Label   // the message shown instead of rows; empty text when there is none
 	message *fyne.Container // holds empty over the middle of the table
 	content fyne.CanvasObject
@@ -219,7 +234,7 @@ func (t *Table[T]) buildUI() {
 	if a := t.opts.RowAction; a != nil {
 		action = actionLook{label: a.Label, icon: a.Icon}
 	}
-	t.table = &widget.Table{
+	t.table = &grid{Table: widget.Table{
 		Length:        func() (int, int) { return len(t.view), t.displayColumns() },
 		CreateCell:    func() fyne.CanvasObject { return newCell(t, action) },
 		UpdateCell:    t.updateCell,
@@ -227,7 +242,9 @@ func (t *Table[T]) buildUI() {
 		CreateHeader:  func() fyne.CanvasObject { return newHeaderCell(t) },
 		UpdateHeader:  t.updateHeader,
 		OnSelected:    t.cellSelected,
-	}
+	}}
+	t.table.onCopy = t.copyFocused
+	t.table.onEnter = t.detailsFocused
 	t.table.ExtendBaseWidget(t.table)
 	if t.checkCol >= 0 {
 		// The checkboxes stay in view when the user scrolls sideways.
@@ -247,7 +264,9 @@ func (t *Table[T]) buildUI() {
 	// The count goes below the table: beside the search box, its changing
 	// width would make the box jump as the user types.
 	body := container.New(&fillLayout{fit: t.fitWidth}, t.table, t.message)
-	t.content = container.NewBorder(t.entry, t.count, nil, nil, body)
+	t.full = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	footer := container.NewBorder(nil, nil, t.count, nil, t.full)
+	t.content = container.NewBorder(t.entry, footer, nil, nil, body)
 }
 
 // fitWidth gives the Fill column what the other columns leave of width.
@@ -656,7 +675,8 @@ func (t *Table[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		c.row = -1
 		return
 	}
-	c.row = id.Row
+	c.row, c.col = id.Row, id.Col
+	c.setFocused(t.table.focused && id.Row == t.table.focus.Row)
 	i := t.view[id.Row]
 	tone := Normal
 	if t.tones != nil {
@@ -717,6 +737,7 @@ func (t *Table[T]) headerTapped(displayCol int) {
 // here, so it is cleared at once.
 func (t *Table[T]) cellSelected(id widget.TableCellID) {
 	t.table.Unselect(id)
+	t.table.moveFocus(id)
 	if t.checkCol < 0 || id.Row < 0 || id.Row >= len(t.view) {
 		return
 	}
