@@ -47,7 +47,8 @@ func findTappable(o fyne.CanvasObject, text string) fyne.Tappable {
 			return
 		}
 		if tp, ok := o.(fyne.Tappable); ok {
-			if _, isTable := o.(*widget.Table); !isTable && slices.Contains(texts(o), text) {
+			// A table (widget.Table or one embedding it) holds every text.
+			if _, isTable := o.(interface{ SetColumnWidth(int, float32) }); !isTable && slices.Contains(texts(o), text) {
 				found = tp
 				return
 			}

@@ -126,7 +126,7 @@ func TestOfflineVerifyLeavesTheKeysStateAsItWas(t *testing.T) {
 				tc.key.Name, got.Verification(), got.LastVerified, got.LastError, tc.state)
 		}
 		h.do(func() {
-			if text := h.u.view.noticeText.Text; !strings.Contains(text, "could not reach App Store Connect") || !strings.Contains(text, "check your connection") {
+			if text := h.u.view.noticeText.Text; !strings.Contains(strings.ToLower(text), "could not reach app store connect") || !strings.Contains(text, "check your connection") {
 				t.Errorf("%s: the header says %q, want that the network failed", tc.key.Name, text)
 			}
 			s := h.screenText()
