@@ -313,8 +313,8 @@ func (u *ui) setRight(obj fyne.CanvasObject) {
 
 // startDownload asks for a folder and downloads items there with the key
 // with vault id keyID.
-func (u *ui) startDownload(keyID string, items []core.DownloadItem) {
-	u.downloads.start(keyID, items)
+func (u *ui) startDownload(keyID string, items []core.DownloadItem, done func()) {
+	u.downloads.start(keyID, items, done)
 }
 
 // worker runs the window's background work (network, keychain, disk) with a

@@ -26,7 +26,7 @@ type keyView struct {
 	// tabs offer it), and rows to download with the key shown.
 	onVerify   func(storage.Key)
 	onAddNew   func()
-	onDownload func(keyID string, items []core.DownloadItem)
+	onDownload func(keyID string, items []core.DownloadItem, done func())
 	// onDetails shows a row's details; what is "certificate", "profile"…
 	onDetails func(what string, fields []detail)
 
@@ -273,10 +273,11 @@ func (v *keyView) onVerifyTapped() {
 	}
 }
 
-// download asks to download items with the key shown.
-func (v *keyView) download(items []core.DownloadItem) {
+// download asks to download items with the key shown; done (may be nil)
+// runs when every item was written.
+func (v *keyView) download(items []core.DownloadItem, done func()) {
 	if len(items) > 0 && v.isOpen {
-		v.onDownload(v.key.ID, items)
+		v.onDownload(v.key.ID, items, done)
 	}
 }
 

@@ -321,7 +321,7 @@ func (t *resourceTab[T]) onSelectionChanged(selected []T) {
 }
 
 func (t *resourceTab[T]) onDownloadRow(row T) {
-	t.v.download([]core.DownloadItem{t.spec.download(row)})
+	t.v.download([]core.DownloadItem{t.spec.download(row)}, nil)
 }
 
 func (t *resourceTab[T]) onDownloadSelected() {
@@ -330,5 +330,7 @@ func (t *resourceTab[T]) onDownloadSelected() {
 	for i, r := range rows {
 		items[i] = t.spec.download(r)
 	}
-	t.v.download(items)
+	// Once they are all on disk the choice is done with; after a failure
+	// it stays, to try again.
+	t.v.download(items, t.table.ClearSelection)
 }

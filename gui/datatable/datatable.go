@@ -626,6 +626,12 @@ func (t *Table[T]) updateStatus() {
 	}
 	if n := len(t.selected); n > 0 {
 		s += " · " + groupThousands(n) + " selected"
+		// Selected rows the filter hides are still downloaded: say so.
+		if hidden := n - t.selVisible; hidden == n {
+			s += ", hidden by the filter"
+		} else if hidden > 0 {
+			s += ", " + groupThousands(hidden) + " hidden by the filter"
+		}
 	}
 	t.count.SetText(s)
 

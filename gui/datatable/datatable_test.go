@@ -756,3 +756,18 @@ func TestSearchTextMatchesWhatNoColumnShows(t *testing.T) {
 		t.Errorf("searching the extra text shows %q", got)
 	}
 }
+
+func TestCountSaysWhenSelectedRowsAreHidden(t *testing.T) {
+	opts := certOptions()
+	opts.Selectable = true
+	h := newHarness(t, opts, sampleCerts())
+	h.tbl.SelectAll()
+	h.tbl.SetFilter("Bob")
+	if got, want := h.tbl.count.Text, "1 of 5 certificates · 5 selected, 4 hidden by the filter"; got != want {
+		t.Errorf("count reads %q, want %q", got, want)
+	}
+	h.tbl.SetFilter("nothing matches this")
+	if got, want := h.tbl.count.Text, "0 of 5 certificates · 5 selected, hidden by the filter"; got != want {
+		t.Errorf("count reads %q, want %q", got, want)
+	}
+}
