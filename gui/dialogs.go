@@ -207,6 +207,9 @@ func newFileChooser(dl *dialogs, title string, exts []string, onError func(error
 	c := &chooser[fyne.URIReadCloser]{dl: dl, onError: onError, onChosen: onChosen}
 	c.fd = dialog.NewFileOpen(c.answer, dl.win)
 	c.fd.SetFilter(storage.NewExtensionFileFilter(exts))
+	// The list view shows each name whole; the grid cuts long ones such as
+	// AuthKey_2X9R4HXF34.p8 and fastlane's JSON files.
+	c.fd.SetView(dialog.ListView)
 	c.init(title)
 	return c
 }

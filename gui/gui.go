@@ -57,6 +57,7 @@ type ui struct {
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
 	shown    bool             // Options.Show was applied
+	keyDir   string           // the folder of the last key file chosen
 
 	org       *orgPanel
 	empty     *emptyState

@@ -39,13 +39,13 @@ type keyView struct {
 	added    *widget.Label
 	verified *widget.Label
 	budget   *widget.Label
-	problem  message
+	problem  *detailedMessage
 	verify   *widget.Button
 	refresh  *widget.Button
 
 	notice     *fyne.Container
 	noticeIcon *widget.Activity
-	noticeText message
+	noticeText *detailedMessage
 
 	tabs     *container.AppTabs
 	certs    *resourceTab[core.Certificate]
@@ -101,18 +101,18 @@ func (v *keyView) buildUI() {
 	v.budget, budgetBox = fact("API requests left", false)
 	facts := container.NewHBox(keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
 
-	v.problem = newMessage()
+	v.problem = newDetailedMessage()
 	v.noticeIcon = widget.NewActivity()
-	v.noticeText = newMessage()
+	v.noticeText = newDetailedMessage()
 	v.noticeText.SizeName = theme.SizeNameText
 	closeNotice := &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: v.clearNotice}
-	v.notice = container.NewBorder(nil, nil, v.noticeIcon, closeNotice, v.noticeText.Label)
+	v.notice = container.NewBorder(nil, nil, v.noticeIcon, closeNotice, v.noticeText.box)
 	v.notice.Hide()
 
 	titleRow := container.NewBorder(nil, nil, nil,
 		container.NewHBox(v.verify, v.refresh),
 		container.NewHBox(v.title, container.NewCenter(v.kind)))
-	header := container.NewVBox(titleRow, facts, v.problem.Label, v.notice)
+	header := container.NewVBox(titleRow, facts, v.problem.box, v.notice)
 
 	v.tabs = container.NewAppTabs()
 	for _, t := range v.allTabs() {
@@ -180,9 +180,9 @@ func (v *keyView) setKey(k storage.Key, secretErr error) {
 		v.problem.clear()
 	}
 	if v.problem.Text == "" {
-		v.problem.Hide()
+		v.problem.box.Hide()
 	} else {
-		v.problem.Show()
+		v.problem.box.Show()
 	}
 }
 
