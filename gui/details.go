@@ -2,7 +2,6 @@ package gui
 
 import (
 	"strconv"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -44,14 +43,6 @@ func (d *dialogs) showDetails(title string, fields []detail) *modal {
 	return m
 }
 
-// dateOr is a date, or "—" when Apple gave none.
-func dateOr(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return date(t)
-}
-
 func certificateDetails(c core.Certificate) []detail {
 	return []detail{
 		{label: "Name", value: certificateName(c), copy: true},
@@ -70,7 +61,7 @@ func profileDetails(p core.Profile) []detail {
 		{label: "Platform", value: core.PlatformLabel(p.Platform)},
 		{label: "Bundle ID", value: p.BundleIdentifier, copy: true},
 		{label: "Status", value: profileStatus(p)},
-		{label: "Created", value: dateOr(p.CreatedDate.Time)},
+		{label: "Created", value: date(p.CreatedDate.Time)},
 		{label: "Expires", value: expiresText(p.ExpirationDate.Time)},
 		{label: "Certificates", value: strconv.Itoa(p.CertificateCount)},
 		{label: "Devices", value: strconv.Itoa(p.DeviceCount)},
@@ -96,7 +87,7 @@ func deviceDetails(d core.Device) []detail {
 		{label: "Model", value: deviceModel(d)},
 		{label: "Platform", value: core.PlatformLabel(d.Platform)},
 		{label: "Status", value: core.DeviceStatusLabel(d.Status)},
-		{label: "Added", value: dateOr(d.AddedDate.Time)},
+		{label: "Added", value: date(d.AddedDate.Time)},
 		{label: "ID", value: d.ID, copy: true},
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
 )
 
@@ -152,4 +154,37 @@ func TestEmptyWindowTeachesHowToLinkAKey(t *testing.T) {
 		h.do(func() { h.u.add.onCancel() })
 		h.waitFor("the Add New dialog to close", func() bool { return h.u.add == nil })
 	}
+}
+
+// The window can be made as narrow as half a 1920 px screen, with a key
+// shown and its lists loaded.
+func TestTheWindowFitsHalfAFullHDScreen(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 30, Certificates: 5, Profiles: 5})
+	h.link("Example Corp With A Long Team Name", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		for i := range 4 {
+			h.u.view.tabs.SelectIndex(i)
+			if w := h.win.Content().MinSize().Width; w > 900 {
+				t.Errorf("with tab %d shown the window needs %v px, more than 900", i, w)
+			}
+		}
+	})
+}
+
+// Hovering a key in the panel shows its whole name and Key ID, which a
+// narrow panel cuts.
+func TestHoveringAKeyShowsItsWholeName(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 31})
+	_, tk := h.link("Example Corp Production Distribution Key", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitFor("the key in the panel", func() bool { return len(findAll[*keyRow](h.win.Canvas().Content())) > 0 })
+	h.do(func() {
+		row := findAll[*keyRow](h.win.Canvas().Content())[0]
+		row.MouseIn(&desktop.MouseEvent{})
+		if s := h.screenText(); !strings.Contains(s, "Example Corp Production Distribution Key · "+tk.KeyID) {
+			t.Errorf("hovering the key does not show its whole name and Key ID:\n%s", s)
+		}
+	})
 }

@@ -83,7 +83,9 @@ func (v *keyView) buildUI() {
 	v.profiles = newResourceTab(v, profileSpec())
 	v.bundles = newResourceTab(v, bundleIDSpec())
 	v.devices = newResourceTab(v, deviceSpec())
-	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	// A long name is cut rather than widen the window; the panel on the
+	// left shows it whole on hover.
+	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	v.kind = newBadge("Team", theme.ColorNamePrimary)
 	v.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), v.onVerifyTapped)
 	v.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
@@ -99,7 +101,9 @@ func (v *keyView) buildUI() {
 	v.added, addedBox = fact("Added", false)
 	v.verified, verifiedBox = fact("Last verified", false)
 	v.budget, budgetBox = fact("API requests left", false)
-	facts := container.NewHBox(keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
+	// The facts wrap onto a second line in a narrow window rather than
+	// set its least width.
+	facts := container.New(&flowLayout{}, keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
 
 	v.problem = newDetailedMessage()
 	v.noticeIcon = widget.NewActivity()
@@ -111,7 +115,7 @@ func (v *keyView) buildUI() {
 
 	titleRow := container.NewBorder(nil, nil, nil,
 		container.NewHBox(v.verify, v.refresh),
-		container.NewHBox(v.title, container.NewCenter(v.kind)))
+		container.NewBorder(nil, nil, nil, container.NewCenter(v.kind), v.title))
 	header := container.NewVBox(titleRow, facts, v.problem.box, v.notice)
 
 	v.tabs = container.NewAppTabs()
