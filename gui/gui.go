@@ -28,9 +28,11 @@ import (
 	"github.com/asckeys/asckeys/storage"
 )
 
-// Create builds the content of the main window, registers its drop handler
+// Create builds the content of the main window, sets the app's theme (the
+// default one with colours that pass WCAG AA), registers its drop handler
 // and starts loading the linked keys.
 func Create(a fyne.App, w fyne.Window, opts Options) fyne.CanvasObject {
+	a.Settings().SetTheme(newTheme())
 	u := newUI(a, w, opts)
 	content := u.buildUI()
 	u.start()

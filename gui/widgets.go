@@ -185,6 +185,9 @@ func (r *badgeRenderer) Layout(size fyne.Size) {
 	r.b.text.Resize(r.b.text.MinSize())
 }
 
+// badgeWashAlpha is how strongly a badge's colour fills it behind its text.
+const badgeWashAlpha = 0x26
+
 func (r *badgeRenderer) Refresh() {
 	th := r.b.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
@@ -192,7 +195,7 @@ func (r *badgeRenderer) Refresh() {
 	r.b.text.Color = c
 	r.b.text.TextSize = th.Size(theme.SizeNameCaptionText)
 	cr, cg, cb, _ := c.RGBA()
-	r.b.back.FillColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: 0x26}
+	r.b.back.FillColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: badgeWashAlpha}
 	r.b.back.StrokeColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: 0x80}
 	r.b.back.Refresh()
 	r.b.text.Refresh()

@@ -30,10 +30,10 @@ type actionLook struct {
 	icon  fyne.Resource
 }
 
-// tintAlpha is how strongly a Warning or Danger row is tinted: enough to see
+// TintAlpha is how strongly a Warning or Danger row is tinted: enough to see
 // at a glance in a long list, light enough that the coloured text on it stays
 // readable on a light and on a dark background.
-const tintAlpha = 0x30
+const TintAlpha = 0x30
 
 // cell is the one template widget.Table recycles for every body cell: it
 // holds a text, a checkbox and an action button and shows the one its column
@@ -200,7 +200,7 @@ func toneTint(tone Tone, th fyne.Theme) color.Color {
 		return color.Transparent
 	}
 	c := color.NRGBAModel.Convert(th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())).(color.NRGBA)
-	c.A = uint8(uint16(c.A) * tintAlpha / 0xff)
+	c.A = uint8(uint16(c.A) * TintAlpha / 0xff)
 	return c
 }
 

@@ -569,7 +569,7 @@ func TestTonesColourTheirRows(t *testing.T) {
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	tint := func(n fyne.ThemeColorName) color.Color {
 		c := color.NRGBAModel.Convert(th.Color(n, v)).(color.NRGBA)
-		c.A = uint8(uint16(c.A) * tintAlpha / 0xff)
+		c.A = uint8(uint16(c.A) * TintAlpha / 0xff)
 		return c
 	}
 	tests := []struct {
@@ -611,7 +611,7 @@ func TestToneFollowsTheTheme(t *testing.T) {
 		th := variantTheme{Theme: theme.DefaultTheme(), variant: tt.variant, error: tt.error}
 		test.ApplyTheme(t, th)
 		want := tt.error
-		want.A = tintAlpha
+		want.A = TintAlpha
 		bg := h.cellAt(row, colName).bg.FillColor
 		if !equalColor(bg, want) {
 			t.Errorf("variant %d: expired row background %s, want %s", tt.variant, fmtColor(bg), fmtColor(want))
