@@ -41,6 +41,9 @@ func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
 		onAdded:   u.onKeyAdded,
 	}
 	u.add = d
+	if u.noKeychain != nil {
+		d.noKeychain = u.noKeychain
+	}
 	d.open(p, func() {
 		u.add = nil
 		done()
@@ -76,6 +79,9 @@ type addDialog struct {
 	newClient func(core.Credentials) *core.Client
 	hint      string // Options.Hint, shown under the form
 	firstDir  string // where the file chooser starts: where the last key file came from, else Downloads
+	// noKeychain, when set, is why no key can be saved: said before the
+	// user fills the form.
+	noKeychain error
 	// onKeyFile reports the folder a key file was chosen in.
 	onKeyFile func(dir string)
 	// onAdded reports the key linked, the client that verified it (nil
@@ -165,6 +171,9 @@ func (d *addDialog) open(p addPrefill, onClosed func()) {
 		onClosed()
 	})
 	d.applyPrefill(p)
+	if d.noKeychain != nil {
+		d.result.setError(d.noKeychain)
+	}
 	d.m.show()
 	d.focusFirst()
 }

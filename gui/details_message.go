@@ -1,11 +1,14 @@
 package gui
 
 import (
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/asckeys/asckeys/storage"
 )
 
 // rawMarkers begin the part of an error that Go or the system wrote rather
@@ -36,6 +39,20 @@ func splitRaw(msg string) (short, raw string) {
 	return sentence(short), strings.TrimSpace(msg[at:])
 }
 
+// explain is what err says to a person, and the raw cause for Details. A
+// keychain error names its cause in the middle of the sentence
+// ("could not read … (exec: "dbus-launch": …): install …"), so it is told
+// again without it.
+func explain(err error) (short, raw string) {
+	var ke *storage.KeychainError
+	if errors.As(err, &ke) && ke.Err != nil && ke.Err != ke.Kind {
+		bare := *ke
+		bare.Err = nil
+		return sentence(bare.Error()), ke.Err.Error()
+	}
+	return splitRaw(errText(err))
+}
+
 // detailedMessage is a message whose raw cause stays behind a Details
 // toggle, so the line reads as a sentence and keeps its height.
 type detailedMessage struct {
@@ -58,6 +75,16 @@ func newDetailedMessage() *detailedMessage {
 
 func (m *detailedMessage) set(t tone, text string) {
 	short, raw := splitRaw(text)
+	m.show(t, short, raw)
+}
+
+// setError shows err as explain tells it.
+func (m *detailedMessage) setError(err error) {
+	short, raw := explain(err)
+	m.show(toneError, short, raw)
+}
+
+func (m *detailedMessage) show(t tone, short, raw string) {
 	m.message.set(t, short)
 	m.detail.SetText(raw)
 	m.detail.Hide()

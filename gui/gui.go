@@ -23,6 +23,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/storage"
@@ -59,7 +61,12 @@ type ui struct {
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
 	shown    bool             // Options.Show was applied
-	keyDir   string           // the folder of the last key file chosen
+	// noKeychain is why the system keychain cannot be used, once a check
+	// found out; the banner says it, once, and Add New before its form.
+	noKeychain error
+	banner     *detailedMessage
+	bannerBox  *fyne.Container
+	keyDir     string // the folder of the last key file chosen
 
 	org       *orgPanel
 	empty     *emptyState
@@ -123,12 +130,16 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	u.corrupt.buildUI()
 	split := container.NewHSplit(u.org.buildUI(), u.right)
 	split.Offset = 0.2
+	u.banner = newDetailedMessage()
+	u.banner.SizeName = theme.SizeNameText
+	u.bannerBox = container.NewPadded(container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, u.banner.box))
+	u.bannerBox.Hide()
 	// Registered once, for the whole window; the work is in handleDrop so
 	// that tests can call it (the test driver cannot drop files).
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.handleDrop(uris) })
 	u.addShortcuts()
 	u.win.SetOnClosed(u.close)
-	return split
+	return container.NewBorder(u.bannerBox, nil, nil, nil, split)
 }
 
 // addShortcuts adds the desktop's usual keys: Ctrl+N (⌘N) for Add New,
@@ -242,6 +253,19 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 // showSecrets marks the keys whose private key is missing or unreadable.
 func (u *ui) showSecrets(secrets map[string]error) {
 	u.secrets = secrets
+	u.noKeychain = nil
+	for _, err := range secrets {
+		if errors.Is(err, storage.ErrNoKeychain) {
+			u.noKeychain = err
+			break
+		}
+	}
+	if u.noKeychain != nil {
+		u.banner.setError(u.noKeychain)
+		u.bannerBox.Show()
+	} else {
+		u.bannerBox.Hide()
+	}
 	u.org.setKeys(u.keys, u.secrets)
 	if k, ok := u.keyByID(u.selected); ok {
 		u.view.setKey(k, u.secrets[k.ID])

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // texts gathers every piece of text a person can read in o: what is
@@ -185,6 +187,36 @@ func TestHoveringAKeyShowsItsWholeName(t *testing.T) {
 		row.MouseIn(&desktop.MouseEvent{})
 		if s := h.screenText(); !strings.Contains(s, "Example Corp Production Distribution Key · "+tk.KeyID) {
 			t.Errorf("hovering the key does not show its whole name and Key ID:\n%s", s)
+		}
+	})
+}
+
+// With no Secret Service the window says so once, at the top, with the fix
+// and without the raw Go error; Add New says it before the form is filled.
+func TestNoKeychainIsSaidOnceAtStart(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 32})
+	h.link("First", core.KindTeam, sandbox.RoleAdmin)
+	h.link("Second", core.KindTeam, sandbox.RoleAdmin)
+	h.kc.Inject(storage.Fault{Op: storage.OpGet, Err: &storage.KeychainError{Op: storage.OpGet, Kind: storage.ErrNoKeychain,
+		Err: errors.New(`exec: "dbus-launch": executable file not found in $PATH`)}})
+	h.open()
+	h.waitFor("the banner", func() bool { return h.u.bannerBox.Visible() }, h.screenText)
+	h.do(func() {
+		s := h.screenText()
+		if n := strings.Count(s, "no Secret Service is running"); n != 1 {
+			t.Errorf("the window says there is no Secret Service %d times, want once:\n%s", n, s)
+		}
+		if strings.Contains(h.u.banner.Text, "dbus-launch") {
+			t.Errorf("the banner shows the raw error: %q", h.u.banner.Text)
+		}
+		if !h.u.banner.toggle.Visible() {
+			t.Error("the raw error is not behind Details")
+		}
+	})
+	d := h.openAddDialog()
+	h.do(func() {
+		if !strings.Contains(d.result.Text, "Secret Service") {
+			t.Errorf("Add New opens without saying the key cannot be saved: %q", d.result.Text)
 		}
 	})
 }

@@ -176,8 +176,11 @@ func (v *keyView) setKey(k storage.Key, secretErr error) {
 		v.verified.SetText("never")
 	}
 	switch {
+	case errors.Is(secretErr, storage.ErrNoKeychain):
+		// The window's banner says it, once, for every key.
+		v.problem.clear()
 	case secretErr != nil:
-		v.problem.set(toneError, errText(secretErr))
+		v.problem.setError(secretErr)
 	case k.Verification() == storage.Rejected:
 		v.problem.set(toneError, "Last check, "+ago(k.LastErrorAt, now)+": "+errText(errors.New(k.LastError)))
 	default:
