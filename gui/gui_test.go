@@ -201,6 +201,8 @@ func TestNoKeychainIsSaidOnceAtStart(t *testing.T) {
 		Err: errors.New(`exec: "dbus-launch": executable file not found in $PATH`)}})
 	h.open()
 	h.waitFor("the banner", func() bool { return h.u.bannerBox.Visible() }, h.screenText)
+	// The lists need the private key too: they fail, and must not repeat it.
+	h.waitFor("the certificates to fail", func() bool { return h.u.view.certs.problemText.Text != "" }, h.screenText)
 	h.do(func() {
 		s := h.screenText()
 		if n := strings.Count(s, "no Secret Service is running"); n != 1 {

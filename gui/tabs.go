@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -267,11 +268,16 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 
 func (t *resourceTab[T]) fail(err error) {
 	t.loading = false
+	text, _ := explain(err)
+	if errors.Is(err, storage.ErrNoKeychain) {
+		// The window's banner explains it and the fix, once.
+		text = "The private key cannot be read: no keychain is available (see the top of the window)."
+	}
 	if t.hasRows {
-		t.problemLine.SetText(errText(err))
+		t.problemLine.SetText(text)
 		t.problemBar.Show()
 	} else {
-		t.problemText.SetText(errText(err))
+		t.problemText.SetText(text)
 		t.setBody(t.problemBox)
 	}
 	t.updateStatus()
