@@ -35,6 +35,8 @@ type downloader struct {
 	// rate limit its client saw.
 	onFolderUsed func(dir string)
 	onRateLimit  func(keyID string, client *core.Client)
+	// onForbidden reports the items Apple refused to this key (403).
+	onForbidden func(keyID string, items []core.DownloadItem)
 
 	// folder is made once and reused; onFolder is what the current
 	// download does with the chosen folder.
@@ -114,7 +116,16 @@ func (dl *downloader) run(keyID string, items []core.DownloadItem, dir string, d
 			fyne.Do(func() { dl.setProgress(done, total) })
 		})
 		dl.onRateLimit(keyID, client)
+		var refused []core.DownloadItem
+		for _, res := range results {
+			if core.IsForbidden(res.Err) {
+				refused = append(refused, res.Item)
+			}
+		}
 		fyne.Do(func() {
+			if len(refused) > 0 {
+				dl.onForbidden(keyID, refused)
+			}
 			dl.hideProgress()
 			if results == nil && err != nil {
 				// Nothing was tried: the key cannot download at all.

@@ -9,6 +9,7 @@ import (
 
 	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
@@ -260,6 +261,19 @@ func TestAFailedDownloadOffersNoFolder(t *testing.T) {
 		}
 		if done {
 			t.Error("a failed download reported success")
+		}
+		// Rows of the refused type no longer offer a download that fails.
+		if h.u.view.refusedReason(core.DownloadItem{Certificate: dist}) == "" {
+			t.Error("after Apple's 403 the certificate's type is not marked as refused")
+		}
+		var disabled int
+		for _, b := range findAll[*widget.Button](h.u.view.certs.item.Content) {
+			if b.Icon != nil && b.Icon.Name() == theme.DownloadIcon().Name() && b.Text == "" && b.Disabled() {
+				disabled++
+			}
+		}
+		if disabled == 0 {
+			t.Error("no row's Download button is disabled after Apple refused its type")
 		}
 	})
 }

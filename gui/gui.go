@@ -117,6 +117,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		makeDir:      opts.DownloadDir,
 		onFolderUsed: u.onFolderUsed,
 		onRateLimit:  u.view.rateLimitFrom,
+		onForbidden:  u.view.markForbidden,
 	}
 	return u
 }

@@ -63,6 +63,45 @@ type keyView struct {
 	cancelLoad context.CancelFunc
 	// pending is shown when its key is next opened.
 	pending *notice
+	// refused holds, per vault key id, the kinds of item (see refusedKind)
+	// Apple refused to download to that key: its role does not allow them.
+	refused map[string]map[string]bool
+}
+
+// refusedKind groups the items a key's role allows or not: Apple decides
+// by the certificate's or profile's type.
+func refusedKind(it core.DownloadItem) string {
+	switch {
+	case it.Certificate != nil:
+		return "certificate " + it.Certificate.CertificateType
+	case it.Profile != nil:
+		return "profile " + it.Profile.ProfileType
+	}
+	return ""
+}
+
+// markForbidden remembers that Apple refused items to the key keyID, so
+// rows of the same types no longer offer a download that would fail.
+func (v *keyView) markForbidden(keyID string, items []core.DownloadItem) {
+	if v.refused == nil {
+		v.refused = map[string]map[string]bool{}
+	}
+	if v.refused[keyID] == nil {
+		v.refused[keyID] = map[string]bool{}
+	}
+	for _, it := range items {
+		v.refused[keyID][refusedKind(it)] = true
+	}
+	v.certs.table.Redraw()
+	v.profiles.table.Redraw()
+}
+
+// refusedReason says why the key shown cannot download it, or "".
+func (v *keyView) refusedReason(it core.DownloadItem) string {
+	if v.isOpen && v.refused[v.key.ID][refusedKind(it)] {
+		return "Apple refused this type to this key (403): only Admin keys may download distribution items. Use an Admin key."
+	}
+	return ""
 }
 
 // notice is a message waiting for a key to be shown, such as what adding it

@@ -109,7 +109,8 @@ func (t *resourceTab[T]) buildUI() {
 	}
 	if t.spec.download != nil {
 		opts.Selectable = true
-		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow}
+		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow,
+			Unavailable: func(row T) string { return t.v.refusedReason(t.spec.download(row)) }}
 		opts.OnSelectionChanged = t.onSelectionChanged
 	}
 	t.table = datatable.New(opts)

@@ -49,6 +49,7 @@ type cell struct {
 	text   *widget.RichText
 	check  *widget.Check
 	action *widget.Button
+	reason string // why the action is disabled, "" when it is not
 }
 
 func newCell(o owner, look actionLook) *cell {
@@ -73,8 +74,11 @@ func (c *cell) CreateRenderer() fyne.WidgetRenderer {
 
 // MouseIn shows the whole text of a cut cell below the table.
 func (c *cell) MouseIn(*desktop.MouseEvent) {
-	if c.text.Visible() && c.text.Truncation != fyne.TextTruncateOff {
+	switch {
+	case c.text.Visible() && c.text.Truncation != fyne.TextTruncateOff:
 		c.owner.hovered(c.text.String())
+	case c.action.Visible() && c.reason != "":
+		c.owner.hovered(c.reason)
 	}
 }
 
@@ -155,9 +159,15 @@ func (c *cell) showCheck(on bool) {
 	c.check.Show()
 }
 
-func (c *cell) showAction() {
+func (c *cell) showAction(reason string) {
 	c.text.Hide()
 	c.check.Hide()
+	c.reason = reason
+	if reason != "" {
+		c.action.Disable()
+	} else {
+		c.action.Enable()
+	}
 	c.action.Show()
 }
 

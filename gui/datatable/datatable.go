@@ -80,6 +80,11 @@ type Action[T any] struct {
 	Icon fyne.Resource
 	// OnTap is called with the row whose button was tapped.
 	OnTap func(T)
+	// Unavailable, when set, says why a row's button is disabled ("" for
+	// enabled); the reason shows below the table on hover. It is asked
+	// while drawing, so it must be cheap; call Redraw when its answers
+	// change.
+	Unavailable func(T) string
 }
 
 // Options configures a Table. Only Columns is required.
@@ -407,6 +412,10 @@ func (t *Table[T]) ClearSelection() {
 	t.selectionRedraw()
 }
 
+// Redraw draws the rows on screen again, for when what a function of the
+// options answers (such as Action.Unavailable) changed.
+func (t *Table[T]) Redraw() { t.table.Refresh() }
+
 // SetEmptyText changes the text shown when there are no rows at all, for
 // example "Loading…" while the first list is on its way.
 func (t *Table[T]) SetEmptyText(text string) {
@@ -694,7 +703,11 @@ func (t *Table[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		_, on := t.selected[t.keys[i]]
 		c.showCheck(on)
 	case t.actionCol:
-		c.showAction()
+		var reason string
+		if f := t.opts.RowAction.Unavailable; f != nil {
+			reason = f(t.rows[i])
+		}
+		c.showAction(reason)
 	default:
 		col := id.Col - t.firstData
 		cl := &t.cols[col]
