@@ -94,6 +94,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onRename: u.renameKey,
 		onVerify: u.verifyKey,
 		onRemove: u.removeKey,
+		onExport: u.exportKey,
 	}
 	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
 	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}

@@ -2,6 +2,8 @@ package gui
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -221,4 +223,32 @@ func TestNoKeychainIsSaidOnceAtStart(t *testing.T) {
 			t.Errorf("Add New opens without saying the key cannot be saved: %q", d.result.Text)
 		}
 	})
+}
+
+// Export warns first, then writes fastlane's JSON with the private key,
+// readable only by the user.
+func TestExportWritesFastlaneJSONAfterAWarning(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 33})
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitFor("the key list", func() bool { return h.u.keysShown() })
+	h.do(func() {
+		h.u.exportKey(k)
+		if s := h.screenText(); !strings.Contains(s, "private key in plain text") {
+			t.Errorf("Export does not warn what the file holds:\n%s", s)
+		}
+	})
+	path := filepath.Join(t.TempDir(), "AuthKey_"+tk.KeyID+".json")
+	h.do(func() { h.u.exportTo(k, path) }) // as the save dialog does
+	h.waitFor("the export to finish", func() bool { return strings.Contains(h.screenText(), "Key Exported") }, h.screenText)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), tk.KeyID) || !strings.Contains(string(data), "PRIVATE KEY") {
+		t.Errorf("the export does not hold the Key ID and private key: %.80s…", data)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the export's mode is %v, want 0600 (%v)", fi.Mode().Perm(), err)
+	}
 }

@@ -23,6 +23,7 @@ type orgPanel struct {
 	onSelect                     func(id string)
 	onAddNew                     func()
 	onRename, onVerify, onRemove func(storage.Key)
+	onExport                     func(storage.Key)
 
 	addNew *widget.Button
 	// hovered is the whole name and Key ID of the key under the pointer,
@@ -139,6 +140,7 @@ func (p *orgPanel) onMore(row *keyRow) {
 	menu := fyne.NewMenu("",
 		&fyne.MenuItem{Label: "Rename…", Icon: theme.DocumentCreateIcon(), Action: func() { p.onRename(k) }},
 		&fyne.MenuItem{Label: "Verify with Apple", Icon: theme.ConfirmIcon(), Action: func() { p.onVerify(k) }},
+		&fyne.MenuItem{Label: "Export for fastlane…", Icon: theme.DocumentSaveIcon(), Action: func() { p.onExport(k) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Remove…", Icon: theme.DeleteIcon(), Action: func() { p.onRemove(k) }},
 	)
