@@ -5,10 +5,8 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/storage"
 )
@@ -21,19 +19,7 @@ func (u *ui) exportKey(k storage.Key) {
 		"The file holds the private key in plain text: anyone who has it can act as this key "+
 		"at App Store Connect. Keep it out of version control and chats, store it as a CI secret, "+
 		"and delete it when it has done its job.", k.Name, k.KeyID)
-	msg := widget.NewLabel(text)
-	msg.Wrapping = fyne.TextWrapWord
-	content := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.WarningIcon())), nil, msg)
-	var m *modal
-	cancel := newDialogButton("Cancel", nil, func() { m.hide() })
-	save := newDialogButton("Choose Where to Save…", theme.DocumentSaveIcon(), func() {
-		m.hide()
-		u.chooseExportFile(k)
-	})
-	// Enter does not export: writing a secret to disk is asked for on purpose.
-	m = u.dialogs.newModal("Export Key", 480, content, []fyne.CanvasObject{cancel, save}, func() { m.hide() }, nil)
-	m.show()
-	u.dialogs.focus(cancel)
+	u.dialogs.askWarning("Export Key", text, "Choose Where to Save…", theme.DocumentSaveIcon(), func() { u.chooseExportFile(k) })
 }
 
 // chooseExportFile asks for the file to write k to.
