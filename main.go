@@ -17,6 +17,7 @@ import (
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui"
 	_ "github.com/asckeys/asckeys/internal/clocale" // before Fyne reads the locale
+	"github.com/asckeys/asckeys/internal/window"
 )
 
 func main() {
@@ -28,9 +29,7 @@ func main() {
 			file, ok := f.(*os.File)
 			return ok && term.IsTerminal(int(file.Fd()))
 		},
-		// cli.Window has gui.Options' fields: the conversion stops compiling
-		// should they drift apart.
-		OpenWindow: func(w cli.Window) error { return openWindow(ctx, gui.Options(w)) },
+		OpenWindow: func(o window.Options) error { return openWindow(ctx, o) },
 	}
 	code := cli.ExitOK
 	if len(os.Args) > 1 {

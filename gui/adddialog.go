@@ -34,7 +34,7 @@ func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
 		dialogs:   u.dialogs,
 		work:      u.work,
 		vault:     u.vault,
-		newClient: u.opts.client,
+		newClient: func(c core.Credentials) *core.Client { return clientFor(u.opts, c) },
 		hint:      u.opts.Hint,
 		firstDir:  u.keyFileDir(),
 		onKeyFile: func(dir string) { u.keyDir = dir },

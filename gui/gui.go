@@ -82,9 +82,9 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		win: w, opts: opts, vault: opts.Vault,
 		work:    newWorker(),
 		dialogs: newDialogs(w),
-		states:  storage.NewStateStore(opts.stateDir()),
-		cache:   storage.NewListCache(opts.stateDir()),
-		clients: newClientCache(opts.Vault, opts.client),
+		states:  storage.NewStateStore(stateDir(opts)),
+		cache:   storage.NewListCache(stateDir(opts)),
+		clients: newClientCache(opts.Vault, func(c core.Credentials) *core.Client { return clientFor(opts, c) }),
 		secrets: map[string]error{},
 	}
 	u.org = &orgPanel{
@@ -114,7 +114,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		work:         u.work,
 		client:       u.clients.get,
 		openURL:      a.OpenURL,
-		firstDir:     opts.firstDownloadDir(),
+		firstDir:     firstDownloadDir(opts),
 		makeDir:      opts.DownloadDir,
 		onFolderUsed: u.onFolderUsed,
 		onRateLimit:  u.view.rateLimitFrom,
