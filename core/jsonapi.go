@@ -47,21 +47,25 @@ func (r relationship) one() (linkage, bool) {
 	return l, true
 }
 
-// count is the size of a to-many relationship: the larger of what Apple says
-// the total is and the linkages it sent, since either may be missing.
-func (r relationship) count() int {
-	// Only the number of linkages matters: decoding them into empty structs
-	// skips their strings, which a page of 200 profiles with up to 100
-	// linkages each would otherwise allocate (benchmarks in bench/).
-	var ls []struct{}
+// ids returns the ids of a to-many relationship's linkages (at most the
+// limit the request set) and its size: the larger of what Apple says the
+// total is and the linkages it sent, since either may be missing.
+func (r relationship) ids() ([]string, int) {
+	var ls []linkage
 	if len(r.Data) > 0 && r.Data[0] == '[' {
 		_ = json.Unmarshal(r.Data, &ls) // unreadable linkages count as none
+	}
+	out := make([]string, 0, len(ls))
+	for _, l := range ls {
+		if l.ID != "" {
+			out = append(out, l.ID)
+		}
 	}
 	n := len(ls)
 	if r.Meta != nil && r.Meta.Paging.Total > n {
 		n = r.Meta.Paging.Total
 	}
-	return n
+	return out, n
 }
 
 type pagingMeta struct {

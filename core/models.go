@@ -3,6 +3,7 @@ package core
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -48,6 +49,11 @@ type Profile struct {
 	// devices in the profile.
 	CertificateCount int `json:"certificateCount"`
 	DeviceCount      int `json:"deviceCount"`
+	// CertificateIDs and DeviceIDs are the ids of all its certificates and
+	// devices: what revoking a certificate affects, and what a profile made
+	// again must include.
+	CertificateIDs []string `json:"certificateIds"`
+	DeviceIDs      []string `json:"deviceIds"`
 }
 
 // Expiry is the profile's expiry as of now, from its expirationDate; the
@@ -115,6 +121,11 @@ func (p *Profile) clean() error {
 	if err := cmp.Or(checkExact("a profile", "id", p.ID), checkExact("a profile", "UUID", p.UUID),
 		checkExact("a profile", "bundle ID's id", p.BundleIDID)); err != nil {
 		return err
+	}
+	for _, id := range append(slices.Clip(p.CertificateIDs), p.DeviceIDs...) {
+		if err := checkExact("a profile", "certificate or device id", id); err != nil {
+			return err
+		}
 	}
 	safeTexts(&p.Name, &p.Platform, &p.ProfileType, &p.ProfileState, &p.BundleIdentifier)
 	return nil

@@ -111,6 +111,50 @@ func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]
 	return listAll(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource)
 }
 
+// CompleteIDs makes p.CertificateIDs (certificates) and p.DeviceIDs
+// (devices) hold every id. A listing includes at most 50 of each per
+// profile (limit[...]); when a profile has more, the rest are fetched here
+// through the relationship's related link, one paged list each. List does
+// not do it itself: development profiles of large teams often have more
+// than 50 devices, and a listing must stay one request per 200 profiles;
+// the callers that need every id (revoking a certificate, making a profile
+// again) ask for them, for the profiles concerned only.
+func (s *ProfilesService) CompleteIDs(ctx context.Context, p *Profile, certificates, devices bool) (*Response, error) {
+	resp := &Response{}
+	for _, rel := range []struct {
+		want  bool
+		name  string
+		ids   *[]string
+		count int
+	}{{certificates, "certificates", &p.CertificateIDs, p.CertificateCount}, {devices, "devices", &p.DeviceIDs, p.DeviceCount}} {
+		if !rel.want || len(*rel.ids) >= rel.count {
+			continue
+		}
+		all, more, err := s.relatedIDs(ctx, p.ID, rel.name)
+		if more != nil {
+			resp.Requests += more.Requests
+			resp.Pages += more.Pages
+			resp.BytesReceived += more.BytesReceived
+		}
+		if err != nil {
+			return resp, fmt.Errorf("listing the %s of the profile %q: %w", rel.name, p.Name, err)
+		}
+		*rel.ids = all
+	}
+	return resp, nil
+}
+
+// relatedIDs lists the ids of every certificate or device (name) of the
+// profile id, asking for one short attribute each.
+func (s *ProfilesService) relatedIDs(ctx context.Context, id, name string) ([]string, *Response, error) {
+	field := map[string]string{"certificates": "serialNumber", "devices": "status"}[name]
+	q := listQuery(map[string][]string{"fields[" + name + "]": {field}}, nil)
+	return listAll(ctx, s.client, name, "/v1/profiles/"+url.PathEscape(id)+"/"+name, q, ListOptions{},
+		func(r *resource[json.RawMessage], _ included) (string, error) {
+			return r.ID, checkExact("a profile's "+name, "id", r.ID)
+		})
+}
+
 // profileFromResource fills a Profile from its resource and the page's
 // included bundle IDs, made safe to show.
 func profileFromResource(r *resource[Profile], in included) (Profile, error) {
@@ -125,8 +169,8 @@ func profileFromResource(r *resource[Profile], in included) (Profile, error) {
 			}
 		}
 	}
-	p.CertificateCount = r.Relationships["certificates"].count()
-	p.DeviceCount = r.Relationships["devices"].count()
+	p.CertificateIDs, p.CertificateCount = r.Relationships["certificates"].ids()
+	p.DeviceIDs, p.DeviceCount = r.Relationships["devices"].ids()
 	return p, p.clean()
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -156,16 +157,22 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 	if err := decodeAttributes(res, &attrs, &content); err != nil {
 		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
-	profile, err := profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)
+	made, err := profileFromResource(&resource[Profile]{ID: res.ID, Attributes: attrs, Relationships: res.Relationships}, nil)
 	if err != nil {
 		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
-	out := CreatedProfile{Profile: profile}
+	out := CreatedProfile{Profile: made}
 	// Apple's answer may leave out the relationships: they are what was
 	// asked for.
 	out.BundleIDID = firstNonEmpty(out.BundleIDID, p.BundleIDID)
-	out.CertificateCount = max(out.CertificateCount, len(p.CertificateIDs))
-	out.DeviceCount = max(out.DeviceCount, len(p.DeviceIDs))
+	if len(out.CertificateIDs) < len(p.CertificateIDs) {
+		out.CertificateIDs = slices.Clone(p.CertificateIDs)
+	}
+	if len(out.DeviceIDs) < len(p.DeviceIDs) {
+		out.DeviceIDs = slices.Clone(p.DeviceIDs)
+	}
+	out.CertificateCount = max(out.CertificateCount, len(out.CertificateIDs))
+	out.DeviceCount = max(out.DeviceCount, len(out.DeviceIDs))
 	if out.Content, err = checkProfile(out.Profile, content); err != nil {
 		return out, resp, fmt.Errorf("%s: %w", what, createdUnreadable("profile", "profiles", res.ID, err))
 	}
