@@ -106,7 +106,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onAddNew:   u.onAddNew,
 		onDownload: u.startDownload,
 		onDetails: func(what string, fields []detail) {
-			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields)
+			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields, u.work.background)
 		},
 	}
 	u.downloads = &downloader{

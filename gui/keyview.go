@@ -112,6 +112,21 @@ type notice struct {
 	text  string
 }
 
+// related gathers what a row's details name from the other lists on screen,
+// and a way to this key's client for what they leave out.
+func (v *keyView) related() related {
+	rel := related{certificates: map[string]core.Certificate{}, devices: map[string]core.Device{}, profiles: v.profiles.table.All()}
+	for _, c := range v.certs.table.All() {
+		rel.certificates[c.ID] = c
+	}
+	for _, d := range v.devices.table.All() {
+		rel.devices[d.ID] = d
+	}
+	id := v.key.ID
+	rel.client = func(ctx context.Context) (*core.Client, error) { return v.client(ctx, id) }
+	return rel
+}
+
 // allTabs lists the tabs, in order, behind their common interface.
 func (v *keyView) allTabs() []resourcePane {
 	return []resourcePane{v.certs, v.profiles, v.bundles, v.devices}

@@ -2,6 +2,8 @@ package gui
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -536,6 +538,54 @@ func TestProfileDetailsShowWhatTheTableDoesNot(t *testing.T) {
 		}
 		if !copied {
 			t.Error("no copy button in the details copies the UUID")
+		}
+	})
+}
+
+// A certificate's details show its SHA-1, fetched when the dialog opens (the
+// list leaves the content out), and name the profiles that include it; a
+// profile's details name its certificates and devices, from the other tabs.
+func TestDetailsNameWhatTheRowIsLinkedTo(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 23, Certificates: 8, Profiles: 30, Devices: 12})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	var cert core.Certificate
+	var using core.Profile
+	h.do(func() {
+		certs := map[string]core.Certificate{}
+		for _, c := range h.u.view.certs.table.All() {
+			certs[c.ID] = c
+		}
+		for _, p := range h.u.view.profiles.table.All() {
+			for _, id := range p.CertificateIDs {
+				if c, ok := certs[id]; ok && using.ID == "" {
+					cert, using = c, p
+				}
+			}
+		}
+	})
+	if using.ID == "" {
+		t.Fatal("the sandbox's profiles include none of its listed certificates: nothing to check")
+	}
+	info, err := h.srv.Certificate(cert.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(info.DER)
+	want := strings.ToUpper(hex.EncodeToString(sum[:]))
+
+	h.do(func() { h.u.view.onDetails("certificate", certificateDetails(cert, h.u.view.related())) })
+	h.waitFor("the certificate's SHA-1", func() bool { return strings.Contains(h.screenText(), want) }, h.screenText)
+	h.do(func() {
+		if s := h.screenText(); !strings.Contains(s, using.Name) {
+			t.Errorf("the certificate's details do not name %q, a profile that includes it:\n%s", using.Name, s)
+		}
+		h.win.Canvas().Overlays().Top().Hide()
+		h.win.Canvas().Overlays().Remove(h.win.Canvas().Overlays().Top())
+		h.u.view.onDetails("profile", profileDetails(using, h.u.view.related()))
+		if s := h.screenText(); !strings.Contains(s, cert.SerialNumber) {
+			t.Errorf("the profile's details do not name its certificate (serial %s):\n%s", cert.SerialNumber, s)
 		}
 	})
 }

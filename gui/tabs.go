@@ -48,7 +48,7 @@ type tabSpec[T any] struct {
 	columns          []datatable.Column[T]
 	searchText       func(T) string // more text the search matches; may be nil
 	copy             []datatable.CopyField[T]
-	details          func(T) []detail // the lines of a row's detail dialog
+	details          func(T, related) []detail // the lines of a row's detail dialog
 	tone             func(T) datatable.Tone
 	key              func(T) string
 	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
@@ -105,7 +105,7 @@ func (t *resourceTab[T]) buildUI() {
 		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
 	}
 	if t.spec.details != nil {
-		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row)) }
+		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row, t.v.related())) }
 	}
 	if t.spec.download != nil {
 		opts.Selectable = true

@@ -371,6 +371,9 @@ func (t *Table[T]) SortedBy() (col int, ascending bool) {
 	return k.col, k.asc
 }
 
+// All returns every row set, whatever the filter, in the order given.
+func (t *Table[T]) All() []T { return slices.Clone(t.rows) }
+
 // Rows returns the rows shown, in display order.
 func (t *Table[T]) Rows() []T {
 	out := make([]T, len(t.view))
