@@ -7,8 +7,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -19,19 +17,19 @@ import (
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui"
 	_ "github.com/asckeys/asckeys/internal/clocale" // before Fyne reads the locale
+	"github.com/asckeys/asckeys/internal/window"
 )
 
 func main() {
-	// Ctrl-C or a logout cancels command-line work and closes the window.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C or a logout cancels command-line work and closes the window; a
+	// second Ctrl-C ends the program at once.
+	ctx, stop := cli.WithInterrupt(context.Background())
 	env := cli.Env{
 		IsTerminal: func(f any) bool {
 			file, ok := f.(*os.File)
 			return ok && term.IsTerminal(int(file.Fd()))
 		},
-		// cli.Window has gui.Options' fields: the conversion stops compiling
-		// should they drift apart.
-		OpenWindow: func(w cli.Window) error { return openWindow(ctx, gui.Options(w)) },
+		OpenWindow: func(o window.Options) error { return openWindow(ctx, o) },
 	}
 	code := cli.ExitOK
 	if len(os.Args) > 1 {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/internal/window"
 )
 
 // Exit statuses.
@@ -37,7 +38,7 @@ type Env struct {
 	// OpenWindow shows the window w describes and returns when it is
 	// closed. Only main can provide it: opening a window needs Fyne's driver,
 	// which the command line does not link.
-	OpenWindow func(w Window) error
+	OpenWindow func(window.Options) error
 }
 
 // usageError marks a mistake in how the command was called (exit status 2).
@@ -64,7 +65,9 @@ func exitStatus(env *Env, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "asckeys: "+oneLine(err.Error()))
+	// Errors quote names, files and servers: SafeText keeps them from
+	// driving the terminal.
+	fmt.Fprintln(env.Stderr, "asckeys: "+oneLine(core.SafeText(err.Error())))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage

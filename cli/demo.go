@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/internal/window"
 	"github.com/asckeys/asckeys/sandbox"
 	"github.com/asckeys/asckeys/storage"
 )
@@ -40,9 +41,9 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 				return fmt.Errorf("this build has no window")
 			}
 			switch show {
-			case "", ShowAdd, ShowCertificates, ShowProfiles:
+			case "", window.ShowAdd, window.ShowCertificates, window.ShowProfiles:
 			default:
-				return usagef("--show takes %s, %s or %s", ShowAdd, ShowCertificates, ShowProfiles)
+				return usagef("--show takes %s, %s or %s", window.ShowAdd, window.ShowCertificates, window.ShowProfiles)
 			}
 			d, err := startDemo(cmd, env)
 			if err != nil {
@@ -63,7 +64,7 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 type demo struct {
 	srv *sandbox.Server
 	dir string
-	win Window
+	win window.Options
 }
 
 func (d *demo) close() {
@@ -105,7 +106,7 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 	hint := fmt.Sprintf("Demo: another sandbox key (Developer role) to try Add New with is %s, Issuer ID %s.", p8, second.IssuerID)
 	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\nEverything is thrown away when the window closes.\n", d.srv.URL(), hint)
 
-	d.win = Window{
+	d.win = window.Options{
 		Title:       core.AppName + " (demo)",
 		Vault:       vault,
 		NewClient:   ClientFactory(d.srv.URL()),

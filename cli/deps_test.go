@@ -7,7 +7,7 @@ import (
 )
 
 // TestCommandLineDoesNotLinkFyne keeps the command line free of the window's
-// toolkit: cli describes the window (cli.Window) and main opens it, so
+// toolkit: cli describes the window (internal/window) and main opens it, so
 // scripts and CI never pull in Fyne, its cgo and its locale checks.
 func TestCommandLineDoesNotLinkFyne(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/asckeys/asckeys/cli").Output()

@@ -28,6 +28,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/asckeys/asckeys/cli"
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 	"github.com/asckeys/asckeys/sandbox"
@@ -301,7 +302,7 @@ func TestEndToEndKeysTokenListsAndDownloads(t *testing.T) {
 		t.Errorf("the fastlane export holds another key: %v", fk)
 	}
 	env := w.ok("keys", "export", "CI key", "--format", "env-fastlane").stdout
-	vars := parseEnv(env)
+	vars := parseEnv(t, env)
 	pemBytes, err := base64.StdEncoding.DecodeString(vars["APP_STORE_CONNECT_API_KEY_KEY"])
 	if err != nil || vars["APP_STORE_CONNECT_API_KEY_KEY_ID"] != key.KeyID || vars["APP_STORE_CONNECT_API_KEY_IS_KEY_CONTENT_BASE64"] != "true" {
 		t.Fatalf("env-fastlane export:\n%s", env)
@@ -309,7 +310,7 @@ func TestEndToEndKeysTokenListsAndDownloads(t *testing.T) {
 	if k, err := keyfile.Parse(pemBytes); err != nil || !k.PrivateKey.Equal(key.PrivateKey) {
 		t.Errorf("env-fastlane's key does not read back: %v", err)
 	}
-	cm := parseEnv(w.ok("keys", "export", "CI key", "--format", "env-codemagic").stdout)
+	cm := parseEnv(t, w.ok("keys", "export", "CI key", "--format", "env-codemagic").stdout)
 	if cm["APP_STORE_CONNECT_KEY_IDENTIFIER"] != key.KeyID || cm["APP_STORE_CONNECT_ISSUER_ID"] != key.IssuerID {
 		t.Errorf("env-codemagic export: %v", cm)
 	}
@@ -523,16 +524,10 @@ func checkToken(t *testing.T, tok string, key sandbox.TestKey, lifetime time.Dur
 	}
 }
 
-func parseEnv(s string) map[string]string {
-	m := map[string]string{}
-	for _, line := range nonEmptyLines(s) {
-		k, v, _ := strings.Cut(line, "=")
-		if strings.HasPrefix(v, `"`) && strings.HasSuffix(v, `"`) {
-			v = strings.ReplaceAll(strings.Trim(v, `"`), `\n`, "\n")
-		}
-		m[k] = v
-	}
-	return m
+// parseEnv reads an env export as a shell does: sourced by sh.
+func parseEnv(t *testing.T, export string) map[string]string {
+	t.Helper()
+	return cli.ReadEnvWith(t, "sh", []byte(export), ". ./e.env")
 }
 
 func nonEmptyLines(s string) []string {

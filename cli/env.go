@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -39,18 +38,10 @@ func BaseURLOverride(getenv func(string) string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("%s must be a plain base URL, without user, query or fragment", APIURLVar)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !core.IsLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("%s uses plain http for %s: only loopback addresses (127.0.0.1, ::1, localhost) may use http, since the token would cross the network in the clear; use https", APIURLVar, u.Hostname())
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ClientFactory makes the client for a key's credentials, honouring a base URL
@@ -150,6 +141,7 @@ func completeKeys(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.She
 	}
 	var out []string
 	for _, k := range keys {
+		k := safeKey(k)
 		out = append(out, k.Name+"\t"+k.KeyID+" ("+k.Kind.Label()+")")
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

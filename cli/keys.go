@@ -172,7 +172,7 @@ func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error
 	if verified != "" {
 		fmt.Fprint(env.Stdout, " "+verified)
 	} else {
-		fmt.Fprint(env.Stdout, " Not checked with Apple yet: run 'asckeys keys verify "+k.Name+"'.")
+		fmt.Fprint(env.Stdout, " Not checked with Apple yet: run asckeys keys verify "+shellQuote(core.SafeText(k.Name)))
 	}
 	fmt.Fprintln(env.Stdout)
 	return nil
@@ -218,8 +218,13 @@ func newKeysListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				fmt.Fprintln(env.Stderr, "warning: could not check the keychain: "+err.Error())
 			}
+			if err := keychainTrouble(missing); err != nil {
+				// Once, with the platform's advice, rather than on every row.
+				fmt.Fprintln(env.Stderr, "warning: "+err.Error())
+			}
 			rows := make([]keyRow, len(keys))
 			for i, k := range keys {
+				k := safeKey(k)
 				rows[i] = keyRow{Key: k, Status: keyStatus(k, missing[k.ID])}
 			}
 			if asJSON {
@@ -240,10 +245,26 @@ func newKeysListCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// keyStatus says in words how a key stands.
+// keyStatus says in words how a key stands. A keychain that is locked, not
+// running or not answering says nothing about the key: only a private key
+// that is gone, different or damaged asks for the .p8 again.
 func keyStatus(k storage.Key, secretErr error) string {
-	if secretErr != nil {
+	switch {
+	case secretErr == nil:
+	case errors.Is(secretErr, storage.ErrSecretNotFound):
 		return "private key missing from the keychain: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrSecretMismatch):
+		return "the keychain holds a different private key: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrSecretDamaged):
+		return "private key damaged in the keychain: add the .p8 again"
+	case errors.Is(secretErr, storage.ErrKeychainLocked):
+		return "keychain locked: unlock it and list again (the key is fine)"
+	case errors.Is(secretErr, storage.ErrNoKeychain):
+		return "no keychain running: start it and list again (the key is fine)"
+	case errors.Is(secretErr, storage.ErrKeychainTimeout):
+		return "keychain did not answer: answer its unlock prompt and list again (the key is fine)"
+	default:
+		return "keychain not reachable: try again (the key is fine)"
 	}
 	switch k.Verification() {
 	case storage.Verified:
@@ -252,6 +273,19 @@ func keyStatus(k storage.Key, secretErr error) string {
 		return "rejected: " + k.LastError
 	}
 	return "not yet verified"
+}
+
+// keychainTrouble is an error in secrets that is the keychain's own failure
+// rather than a key's (CheckSecrets gives every later key the same one), or
+// nil.
+func keychainTrouble(secrets map[string]error) error {
+	for _, err := range secrets {
+		var ke *storage.KeychainError
+		if errors.As(err, &ke) && !errors.Is(err, storage.ErrSecretNotFound) {
+			return ke
+		}
+	}
+	return nil
 }
 
 func newKeysVerifyCmd(env *Env) *cobra.Command {
@@ -279,7 +313,8 @@ func newKeysVerifyCmd(env *Env) *cobra.Command {
 			if verr != nil {
 				return fmt.Errorf("%s: %w", k.Name, verr)
 			}
-			fmt.Fprintf(env.Stdout, "%s (Key ID %s): %s\n", k.Name, k.KeyID, describeVerify(k.Kind, res))
+			sk := safeKey(k)
+			fmt.Fprintf(env.Stdout, "%s (Key ID %s): %s\n", sk.Name, sk.KeyID, describeVerify(k.Kind, res))
 			return nil
 		},
 	}
@@ -356,17 +391,25 @@ const (
 )
 
 func newKeysExportCmd(env *Env) *cobra.Command {
-	var format, out string
+	var format, syntax, out string
 	cmd := &cobra.Command{
-		Use:   "export KEY --format fastlane|env-fastlane|env-codemagic [--out FILE]",
+		Use:   "export KEY --format fastlane|env-fastlane|env-codemagic [--syntax sh|github] [--out FILE]",
 		Short: "Write a key, private key included, for fastlane or Codemagic (only on this explicit request)",
 		Long: `Writes a key with its private key in a form other tools read:
   fastlane        fastlane's API key JSON (app_store_connect_api_key(key_filepath: ...))
   env-fastlane    APP_STORE_CONNECT_API_KEY_* variables (the key base64-encoded)
   env-codemagic   APP_STORE_CONNECT_KEY_IDENTIFIER, _ISSUER_ID and _PRIVATE_KEY for Codemagic's CLI tools
-With --out the file is created readable by you alone (0600). Without it the secret goes to stdout.`,
+The env formats are written for --syntax:
+  sh              NAME='value' lines, quoted for sh, bash, zsh and dash: source the file (. ./keys.env)
+                  or eval "$(asckeys keys export ...)"; nothing in a value runs (the default)
+  github          NAME=value lines for GitHub Actions' $GITHUB_ENV, which has no quoting: a value
+                  that spans lines (env-codemagic's private key) is refused, use env-fastlane there
+A key whose Key ID is not the shape Apple issues, or whose Issuer ID is not a UUID, is not exported.
+With --out the file is created readable by you alone (0600); it must be a regular file or a new
+path (never a link, a device or a folder). Without it, or with --out -, the secret goes to stdout.`,
 		Example: `  asckeys keys export "CI key" --format fastlane --out fastlane/api_key.json
-  asckeys keys export ABCDE12345 --format env-fastlane >> "$GITHUB_ENV"`,
+  asckeys keys export ABCDE12345 --format env-fastlane --syntax github >> "$GITHUB_ENV"
+  eval "$(asckeys keys export ABCDE12345 --format env-codemagic)"`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeKeys,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -377,6 +420,12 @@ With --out the file is created readable by you alone (0600). Without it the secr
 				return usagef("--format is required: fastlane, env-fastlane or env-codemagic")
 			default:
 				return usagef("unknown --format %q: use fastlane, env-fastlane or env-codemagic", format)
+			}
+			switch {
+			case syntax != syntaxShell && syntax != syntaxGitHub:
+				return usagef("unknown --syntax %q: use sh (for a shell to source or eval) or github (for $GITHUB_ENV)", syntax)
+			case format == formatFastlane && cmd.Flags().Changed("syntax"):
+				return usagef("--syntax is for the env formats; --format fastlane writes JSON")
 			}
 			s, k, err := openKey(ctx, env, args[0])
 			if err != nil {
@@ -390,15 +439,15 @@ With --out the file is created readable by you alone (0600). Without it the secr
 			} else {
 				var pem []byte
 				if pem, err = s.vault.PrivateKeyPEM(kctx, k.ID); err == nil {
-					data = envExport(format, k, pem)
+					data, err = envExport(format, syntax, k, pem)
 				}
 			}
 			if err != nil {
 				return err
 			}
-			if out != "" {
+			if out != "" && out != "-" {
 				if err := storage.WriteFilePrivate(out, data); err != nil {
-					return fmt.Errorf("writing %s: %w", out, err)
+					return err
 				}
 				fmt.Fprintf(env.Stdout, "Wrote %s (readable by you alone). It holds the private key: keep it out of version control.\n", out)
 				return nil
@@ -411,34 +460,37 @@ With --out the file is created readable by you alone (0600). Without it the secr
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "fastlane, env-fastlane or env-codemagic")
-	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE (mode 0600) instead of stdout")
+	cmd.Flags().StringVar(&syntax, "syntax", syntaxShell, "for the env formats: sh (quoted, to source or eval) or github (for $GITHUB_ENV)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write to FILE (mode 0600; a regular file or a new path) instead of stdout; - prints")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{formatFastlane, formatEnvFastlane, formatEnvCodemagic}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("syntax", cobra.FixedCompletions([]string{syntaxShell, syntaxGitHub}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// envExport writes the key as environment variables, one NAME=value a line.
-// fastlane takes the key base64-encoded, which survives any env file; Codemagic
-// takes the PEM with its newlines escaped, which dotenv readers expand.
-func envExport(format string, k storage.Key, pem []byte) []byte {
-	var b strings.Builder
+// envExport writes the key as environment variables in syntax (formatEnv).
+// fastlane takes the key base64-encoded, one line in any syntax; Codemagic
+// takes the PEM itself, whose line breaks a shell's quotes keep.
+func envExport(format, syntax string, k storage.Key, pem []byte) ([]byte, error) {
+	var vars []envVar
+	add := func(name, value string) { vars = append(vars, envVar{name, value}) }
 	if format == formatEnvFastlane {
-		fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_KEY_ID=%s\n", k.KeyID)
+		add("APP_STORE_CONNECT_API_KEY_KEY_ID", k.KeyID)
 		if k.IssuerID != "" {
-			fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_ISSUER_ID=%s\n", k.IssuerID)
+			add("APP_STORE_CONNECT_API_KEY_ISSUER_ID", k.IssuerID)
 		}
-		fmt.Fprintf(&b, "APP_STORE_CONNECT_API_KEY_KEY=%s\n", base64.StdEncoding.EncodeToString(pem))
-		b.WriteString("APP_STORE_CONNECT_API_KEY_IS_KEY_CONTENT_BASE64=true\n")
+		add("APP_STORE_CONNECT_API_KEY_KEY", base64.StdEncoding.EncodeToString(pem))
+		add("APP_STORE_CONNECT_API_KEY_IS_KEY_CONTENT_BASE64", "true")
 		if k.Kind == core.KindEnterprise {
-			b.WriteString("APP_STORE_CONNECT_API_KEY_IN_HOUSE=true\n")
+			add("APP_STORE_CONNECT_API_KEY_IN_HOUSE", "true")
 		}
-		return []byte(b.String())
+	} else {
+		add("APP_STORE_CONNECT_KEY_IDENTIFIER", k.KeyID)
+		if k.IssuerID != "" {
+			add("APP_STORE_CONNECT_ISSUER_ID", k.IssuerID)
+		}
+		add("APP_STORE_CONNECT_PRIVATE_KEY", strings.TrimRight(string(pem), "\n"))
 	}
-	fmt.Fprintf(&b, "APP_STORE_CONNECT_KEY_IDENTIFIER=%s\n", k.KeyID)
-	if k.IssuerID != "" {
-		fmt.Fprintf(&b, "APP_STORE_CONNECT_ISSUER_ID=%s\n", k.IssuerID)
-	}
-	fmt.Fprintf(&b, "APP_STORE_CONNECT_PRIVATE_KEY=\"%s\"\n", strings.ReplaceAll(strings.TrimRight(string(pem), "\n"), "\n", `\n`))
-	return []byte(b.String())
+	return formatEnv(syntax, vars)
 }
 
 func newKeysRestoreCmd(env *Env) *cobra.Command {

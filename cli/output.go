@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // table prints aligned columns for people.
@@ -19,13 +22,9 @@ func newTable(out io.Writer, headers ...string) *table {
 
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		// A tab or newline from the API must not break the columns.
-		cells[i] = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
-				return ' '
-			}
-			return r
-		}, c)
+		// Text from the API or a file must neither drive the terminal nor
+		// break the columns (SafeText makes it one line, tabs included).
+		cells[i] = core.SafeText(c)
 	}
 	fmt.Fprintln(t.w, strings.Join(cells, "\t"))
 }
@@ -38,4 +37,11 @@ func writeJSON(out io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// safeKey is k with its text fields through core.SafeText, for printing: a
+// keys.json from an older version, or edited by hand, may hold anything.
+func safeKey(k storage.Key) storage.Key {
+	k.Name, k.KeyID, k.IssuerID, k.LastError = core.SafeText(k.Name), core.SafeText(k.KeyID), core.SafeText(k.IssuerID), core.SafeText(k.LastError)
+	return k
 }

@@ -26,7 +26,9 @@ against clock skew). Nothing else is printed on stdout, so it can go straight in
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeKeys,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if ttl <= 0 || ttl > 20*time.Minute {
+			// Tokens carry whole seconds: below one, Apple would get 1 s,
+			// which is not what was asked for.
+			if ttl < time.Second || ttl > 20*time.Minute {
 				return usagef("--ttl %s is out of range: give a duration from 1s to 20m (tokens are capped at %s)", ttl, maxTokenTTL)
 			}
 			ctx := cmd.Context()

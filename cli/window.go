@@ -5,39 +5,7 @@ import (
 	"errors"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/storage"
-)
-
-// Window describes the window to open, in plain terms: the command line
-// cannot import the window's package (it would tie every command to Fyne), so
-// main turns a Window into the window's options.
-type Window struct {
-	// Title is the window title: "ASC Keys", or "ASC Keys (demo)".
-	Title string
-	// Vault holds the linked keys.
-	Vault *storage.Vault
-	// NewClient makes the App Store Connect client for a key.
-	NewClient func(core.Credentials) *core.Client
-	// StateDir holds the window's own state; empty means the default.
-	StateDir string
-	// DownloadDir is where the first download goes; empty means the user's
-	// Downloads folder.
-	DownloadDir string
-	// Hint is an extra line for the empty state and the Add New dialog.
-	Hint string
-	// HintKey is the key Hint talks about, if any.
-	HintKey *storage.NewKey
-	// Show opens the window in a given state for screenshots: ShowAdd,
-	// ShowCertificates, ShowProfiles, or empty for the normal window.
-	Show string
-}
-
-// The states Window.Show accepts (asckeys demo --show). The window gives
-// them their meaning; these are the values the flag lets through.
-const (
-	ShowAdd          = "add"
-	ShowCertificates = "certificates"
-	ShowProfiles     = "profiles"
+	"github.com/asckeys/asckeys/internal/window"
 )
 
 // ShowWindow opens the window on the user's own vault and returns the exit
@@ -58,5 +26,5 @@ func runWindow(_ context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return env.OpenWindow(Window{Title: core.AppName, Vault: s.vault, NewClient: s.newClient})
+	return env.OpenWindow(window.Options{Title: core.AppName, Vault: s.vault, NewClient: s.newClient})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -214,12 +213,7 @@ type Response struct {
 
 // requireProvisioning refuses, before any request, what Apple refuses to
 // individual keys.
-func (c *Client) requireProvisioning() error {
-	if !c.creds.Kind.CanProvision() {
-		return ErrIndividualKeyProvisioning
-	}
-	return nil
-}
+func (c *Client) requireProvisioning() error { return CheckProvisioningKey(c.creds.Kind) }
 
 // endpoint builds an absolute URL for path (which starts with "/v1/") under
 // the base URL.
@@ -310,17 +304,10 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 				return nil, apiErr
 			}
 		}
-		if attempt >= c.retry.MaxAttempts {
-			return nil, failure
-		}
-		wait := c.retry.backoff(attempt)
-		if retryAfter > 0 {
-			wait = retryAfter
-		}
-		if time.Since(start)+wait > c.retry.MaxElapsed {
-			return nil, failure
-		}
-		if err := c.sleep(ctx, wait); err != nil {
+		if err := c.waitToRetry(ctx, attempt, start, retryAfter); err != nil {
+			if errors.Is(err, errRetriesSpent) {
+				return nil, failure
+			}
 			return nil, err
 		}
 	}
@@ -356,62 +343,8 @@ type exchange struct {
 // and reads the whole body under that timeout. Transport failures come back
 // as *NetworkError.
 func (c *Client) roundTrip(ctx context.Context, u *url.URL, token string) (*exchange, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("building a request to App Store Connect: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-
-	netErr := func(err error) error {
-		if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-			return &NetworkError{Host: u.Host, Timeout: c.timeout, Err: err}
-		}
-		// url.Error repeats the whole URL; the host is enough.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return &NetworkError{Host: u.Host, Err: err}
-	}
-	// From here on a request was sent: the exchange counts even if it failed.
-	ex := &exchange{}
-	hr, err := c.http.Do(req)
-	var redirect *RedirectError
-	if errors.As(err, &redirect) {
-		return ex, redirect
-	}
-	if err != nil {
-		return ex, netErr(err)
-	}
-	body, err := io.ReadAll(io.LimitReader(hr.Body, maxBodyBytes+1))
-	hr.Body.Close()
-	ex.body = body
-	if err != nil {
-		return ex, netErr(err)
-	}
-	if len(body) > maxBodyBytes {
-		return ex, fmt.Errorf("App Store Connect's answer is larger than %d MiB: refusing to read it", maxBodyBytes>>20)
-	}
-	hr.Body = http.NoBody
-	ex.resp = hr
-	if rl, ok := ParseRateLimit(hr.Header.Get("X-Rate-Limit")); ok {
-		ex.rateLimit = rl
-		c.mu.Lock()
-		c.lastRL = rl
-		c.mu.Unlock()
-	}
-	return ex, nil
+	ex, _, err := c.send(ctx, http.MethodGet, u, token, nil)
+	return ex, err
 }
 
 // refuseRedirect is the CheckRedirect of every Client's http.Client. Go keeps

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -69,9 +70,35 @@ type UnknownOutcomeError struct {
 
 // Error says that the outcome is unknown and what to do.
 func (e *UnknownOutcomeError) Error() string {
-	return fmt.Sprintf("the request to %s was sent to App Store Connect, but no usable answer came back, "+
-		"so the outcome at Apple is unknown: refresh the list of %s to see whether it was done before trying again (%v)",
-		e.Action, e.List, e.Err)
+	return redactTokens(fmt.Sprintf("the request to %s was sent to App Store Connect, but no usable answer came back (%s), "+
+		"so the outcome at Apple is unknown: refresh the list of %s to see whether it was done before trying again",
+		e.Action, e.cause(), e.List))
+}
+
+// cause says what happened to the answer. A *NetworkError's own message
+// ("could not reach App Store Connect") would contradict that the request
+// was sent.
+func (e *UnknownOutcomeError) cause() string {
+	var ne *NetworkError
+	var apiErr *APIError
+	var respErr *ResponseError
+	switch {
+	case errors.As(e.Err, &apiErr):
+		// Its own message says to try again later, which is what must
+		// not be done blindly.
+		return strings.TrimSpace(fmt.Sprintf("Apple's servers answered %d %s", apiErr.StatusCode, apiErr.Code()))
+	case errors.As(e.Err, &respErr):
+		return "the answer was cut short or garbled"
+	case errors.As(e.Err, &ne) && ne.Timeout > 0:
+		return fmt.Sprintf("none within %s", ne.Timeout)
+	case errors.As(e.Err, &ne):
+		return fmt.Sprintf("the connection failed: %v", ne.Err)
+	case errors.Is(e.Err, context.Canceled):
+		return "it was cancelled"
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return "the time allowed ran out"
+	}
+	return e.Err.Error()
 }
 
 // Unwrap returns what happened.
@@ -223,7 +250,6 @@ var errRetriesSpent = errors.New("retries spent")
 // waitToRetry waits before try number attempt+1 as the retry policy says
 // (retryAfter, when Apple named one, instead of the backoff). It returns
 // errRetriesSpent when no further try may start, or the context's error.
-// It is getJSON's rule, which could call it.
 func (c *Client) waitToRetry(ctx context.Context, attempt int, start time.Time, retryAfter time.Duration) error {
 	if attempt >= c.retry.MaxAttempts {
 		return errRetriesSpent
@@ -244,9 +270,7 @@ func (c *Client) waitToRetry(ctx context.Context, attempt int, start time.Time, 
 // server: false only when it was never written to a connection (no
 // connection, a failed handshake). Transport failures come back as
 // *NetworkError.
-//
-// It does for any method what roundTrip does for GETs; roundTrip could call
-// it as send(ctx, http.MethodGet, u, token, nil).
+// Redirects come back as *RedirectError. roundTrip is send for a GET.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, token string, body []byte) (ex *exchange, sent bool, err error) {
 	select {
 	case c.sem <- struct{}{}:
@@ -288,8 +312,14 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, token stri
 		}
 		return &NetworkError{Host: u.Host, Err: err}
 	}
+	// From here on a request may have been sent: the exchange counts even
+	// if it failed.
 	ex = &exchange{}
 	hr, err := c.http.Do(req)
+	var redirect *RedirectError
+	if errors.As(err, &redirect) {
+		return ex, true, redirect
+	}
 	if err != nil {
 		return ex, wrote.Load(), netErr(err)
 	}

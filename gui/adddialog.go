@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/adrg/xdg"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/storage"
@@ -31,17 +34,31 @@ func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
 		dialogs:   u.dialogs,
 		work:      u.work,
 		vault:     u.vault,
-		newClient: u.opts.client,
+		newClient: func(c core.Credentials) *core.Client { return clientFor(u.opts, c) },
 		hint:      u.opts.Hint,
-		firstDir:  u.opts.firstDownloadDir(),
+		firstDir:  u.keyFileDir(),
+		onKeyFile: func(dir string) { u.keyDir = dir },
 		onAdded:   u.onKeyAdded,
 	}
 	u.add = d
+	if u.noKeychain != nil {
+		d.noKeychain = u.noKeychain
+	}
 	d.open(p, func() {
 		u.add = nil
 		done()
 	})
 	return d
+}
+
+// keyFileDir is where the key file chooser starts: where the last key file
+// came from, else Downloads, where browsers put Apple's download (not the
+// folder of the last certificate download).
+func (u *ui) keyFileDir() string {
+	if u.keyDir != "" {
+		return u.keyDir
+	}
+	return xdg.UserDirs.Download
 }
 
 // onKeyAdded shows the key Add New linked, with what linking found out;
@@ -61,7 +78,12 @@ type addDialog struct {
 	vault     *storage.Vault
 	newClient func(core.Credentials) *core.Client
 	hint      string // Options.Hint, shown under the form
-	firstDir  string // where the file chooser starts
+	firstDir  string // where the file chooser starts: where the last key file came from, else Downloads
+	// noKeychain, when set, is why no key can be saved: said before the
+	// user fills the form.
+	noKeychain error
+	// onKeyFile reports the folder a key file was chosen in.
+	onKeyFile func(dir string)
 	// onAdded reports the key linked, the client that verified it (nil
 	// when saved without verifying) and what to tell the user.
 	onAdded func(k storage.Key, client *core.Client, summary string)
@@ -94,7 +116,7 @@ type addDialog struct {
 	issuer    *dialogEntry
 	issuerMsg message
 	activity  *widget.Activity
-	result    message
+	result    *detailedMessage
 	cancel    *dialogButton
 	saveOnly  *dialogButton
 	verify    *dialogButton
@@ -135,7 +157,7 @@ func kindFromLabel(label string) core.KeyKind {
 	return core.KindTeam
 }
 
-const issuerPlaceholder = "57246542-96fe-1a63-e053-0824d011072a"
+const issuerPlaceholder = "a UUID, e.g. 57246542-96fe-1a63-e053-0824d011072a"
 
 // open builds the dialog, fills it with p and shows it; onClosed runs once
 // it has closed, however it closed.
@@ -149,6 +171,9 @@ func (d *addDialog) open(p addPrefill, onClosed func()) {
 		onClosed()
 	})
 	d.applyPrefill(p)
+	if d.noKeychain != nil {
+		d.result.setError(d.noKeychain)
+	}
 	d.m.show()
 	d.focusFirst()
 }
@@ -161,7 +186,8 @@ func (d *addDialog) buildUI() {
 
 	d.name = newDialogEntry("A name you will recognise, such as the team")
 	d.nameMsg = newMessage()
-	d.keyID = newDialogEntry("2X9R4HXF34")
+	// Placeholders read as examples, not as values already filled in.
+	d.keyID = newDialogEntry("10 characters, e.g. 2X9R4HXF34")
 	d.keyIDMsg = newMessage()
 	d.kind = newSegmented(kindLabels(), d.onCancel)
 	d.kind.OnChanged = func(string) { d.onKindChanged() }
@@ -177,7 +203,13 @@ func (d *addDialog) buildUI() {
 	}{{d.name, storage.FieldName}, {d.keyID, storage.FieldKeyID}, {d.issuer, storage.FieldIssuerID}} {
 		f.e.onEscape = d.onCancel
 		f.e.OnSubmitted = func(string) { d.onVerifyAndSave() }
-		f.e.OnChanged = func(string) {
+		f.e.OnChanged = func(text string) {
+			// Apple's Key IDs are upper case; one typed in lower case
+			// is the same key.
+			if f.e == d.keyID && strings.ToUpper(text) != text {
+				d.keyID.SetText(strings.ToUpper(text)) // calls OnChanged again
+				return
+			}
 			d.touched[f.field] = true
 			d.onChanged()
 		}
@@ -185,7 +217,7 @@ func (d *addDialog) buildUI() {
 
 	d.activity = widget.NewActivity()
 	d.activity.Hide()
-	d.result = newMessage()
+	d.result = newDetailedMessage()
 
 	d.cancel = newDialogButton("Cancel", nil, d.onCancel)
 	d.saveOnly = newDialogButton("Save Without Verifying", nil, d.onSaveOnly)
@@ -216,7 +248,7 @@ func (d *addDialog) buildUI() {
 
 	intro := widget.NewLabel("Link an App Store Connect API key. Its private key goes to your system keychain, never to a plain file.")
 	intro.Wrapping = fyne.TextWrapWord
-	status := container.NewBorder(nil, nil, d.activity, nil, d.result.Label)
+	status := container.NewBorder(nil, nil, d.activity, nil, d.result.box)
 	content := container.NewVBox(intro, form, status)
 	if d.hint != "" {
 		hint := widget.NewLabel(d.hint)
@@ -469,6 +501,11 @@ func (d *addDialog) onFileChosen(r fyne.URIReadCloser) {
 	r.Close()
 	name, path := r.URI().Name(), r.URI().Path()
 	d.fileLabel.SetText(name + " (reading…)")
+	// What went wrong with the last file or the last try says nothing
+	// about this one.
+	d.result.clear()
+	d.fileErr = ""
+	d.onKeyFile(filepath.Dir(path))
 	d.work.background(func(context.Context) {
 		p, err := readKeyFile(path)
 		fyne.Do(func() {

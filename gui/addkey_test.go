@@ -432,3 +432,34 @@ func TestCancelStopsTheCheckWithAppleAndKeepsTheDialog(t *testing.T) {
 	}
 	h.srv.SetLatency(0)
 }
+
+// A Key ID typed in lower case becomes upper case; an error from the last
+// try goes when another file is chosen; the chooser then opens where that
+// file was, not in the download folder.
+func TestAddDialogUpperCasesTheKeyIDAndForgetsOldErrors(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 4})
+	h.open()
+	tk := sandbox.NewTestKey(core.KindTeam, sandbox.RoleAdmin)
+	d := h.openAddDialog()
+	h.do(func() {
+		if !strings.Contains(d.keyID.PlaceHolder, "e.g.") || !strings.Contains(d.issuer.PlaceHolder, "e.g.") {
+			t.Errorf("the placeholders %q and %q read like values, not examples", d.keyID.PlaceHolder, d.issuer.PlaceHolder)
+		}
+		retype(d.keyID, "ab12cd34ef")
+		if d.keyID.Text != "AB12CD34EF" {
+			t.Errorf("a Key ID typed in lower case reads %q", d.keyID.Text)
+		}
+		d.result.set(toneError, "Could not reach App Store Connect: dial tcp: lookup api.appstoreconnect.apple.com: no such host.")
+	})
+	path := h.writeFile("AuthKey_"+tk.KeyID+".p8", tk.PEM)
+	h.chooseFile(d, path)
+	h.waitFor("the file to be read", func() bool { return d.keyID.Text == tk.KeyID })
+	h.do(func() {
+		if d.result.Text != "" {
+			t.Errorf("after choosing a new file the old error %q is still shown", d.result.Text)
+		}
+		if got := h.u.keyFileDir(); got != filepath.Dir(path) {
+			t.Errorf("the next chooser opens in %q, want the folder of the last key file %q", got, filepath.Dir(path))
+		}
+	})
+}

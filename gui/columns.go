@@ -1,13 +1,9 @@
 package gui
 
 import (
-	"cmp"
 	"context"
-	"strconv"
 	"strings"
 	"time"
-
-	"fyne.io/fyne/v2"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/gui/datatable"
@@ -47,24 +43,24 @@ func byTime[T any](at func(T) time.Time) func(a, b T) int {
 	return func(a, b T) int { return at(a).Compare(at(b)) }
 }
 
-// byInt sorts a column by a number rather than by its text.
-func byInt[T any](n func(T) int) func(a, b T) int {
-	return func(a, b T) int { return cmp.Compare(n(a), n(b)) }
-}
-
 func certificateSpec() tabSpec[core.Certificate] {
 	exp := func(c core.Certificate) time.Time { return c.ExpirationDate.Time }
 	return tabSpec[core.Certificate]{
 		title: "Certificates", singular: "certificate", plural: "certificates",
 		columns: []datatable.Column[core.Certificate]{
-			{Title: "Name", Width: 205, Filterable: true, Text: certificateName},
+			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: certificateName},
 			{Title: "Type", Width: 145, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
 			{Title: "Platform", Width: 80, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
-			{Title: "Serial Number", Width: 155, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
+			{Title: "Serial Number", Width: 160, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
 			{Title: "Expires", Width: 195, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
 		},
 		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },
 		key:  func(c core.Certificate) string { return c.ID },
+		copy: []datatable.CopyField[core.Certificate]{
+			{Label: "Serial Number", Value: func(c core.Certificate) string { return c.SerialNumber }},
+			{Label: "ID", Value: func(c core.Certificate) string { return c.ID }},
+		},
+		details: certificateDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Certificate, error) {
 			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt})
 			return rows, err
@@ -102,17 +98,23 @@ func profileSpec() tabSpec[core.Profile] {
 	return tabSpec[core.Profile]{
 		title: "Profiles", singular: "profile", plural: "profiles",
 		columns: []datatable.Column[core.Profile]{
-			{Title: "Name", Width: 230, Filterable: true, Text: func(p core.Profile) string { return p.Name }},
-			{Title: "Type", Width: 150, Filterable: true, Text: func(p core.Profile) string { return core.ProfileTypeLabel(p.ProfileType) }},
-			{Title: "Bundle ID", Width: 200, Filterable: true, Text: func(p core.Profile) string { return p.BundleIdentifier }},
-			{Title: "Status", Width: 80, Filterable: true, Text: profileStatus, Sort: byTime(exp)},
-			{Title: "Expires", Width: 185, Text: func(p core.Profile) string { return expiresText(exp(p)) }, Sort: byTime(exp)},
-			{Title: "Certificates", Width: 110, Align: fyne.TextAlignTrailing, Text: func(p core.Profile) string { return strconv.Itoa(p.CertificateCount) }, Sort: byInt(func(p core.Profile) int { return p.CertificateCount })},
-			{Title: "Devices", Width: 90, Align: fyne.TextAlignTrailing, Text: func(p core.Profile) string { return strconv.Itoa(p.DeviceCount) }, Sort: byInt(func(p core.Profile) int { return p.DeviceCount })},
-			{Title: "UUID", Width: 330, Filterable: true, Monospace: true, Text: func(p core.Profile) string { return p.UUID }},
+			// The Expires text says "expired" and the row is red, so there is
+			// no Status column; the counts and the UUID are in the details.
+			// That keeps the row's Download button in view at 1180 px.
+			{Title: "Name", Width: 220, Fill: true, Filterable: true, Text: func(p core.Profile) string { return p.Name }},
+			{Title: "Type", Width: 135, Filterable: true, Text: func(p core.Profile) string { return core.ProfileTypeLabel(p.ProfileType) }},
+			{Title: "Bundle ID", Width: 185, Filterable: true, Text: func(p core.Profile) string { return p.BundleIdentifier }},
+			{Title: "Expires", Width: 195, Text: func(p core.Profile) string { return expiresText(exp(p)) }, Sort: byTime(exp)},
 		},
-		tone: func(p core.Profile) datatable.Tone { return expiryTone(exp(p)) },
-		key:  func(p core.Profile) string { return p.ID },
+		// A UUID from a build log still finds its profile.
+		searchText: func(p core.Profile) string { return p.UUID + " " + profileStatus(p) },
+		tone:       func(p core.Profile) datatable.Tone { return expiryTone(exp(p)) },
+		key:        func(p core.Profile) string { return p.ID },
+		copy: []datatable.CopyField[core.Profile]{
+			{Label: "UUID", Value: func(p core.Profile) string { return p.UUID }},
+			{Label: "ID", Value: func(p core.Profile) string { return p.ID }},
+		},
+		details: profileDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Profile, error) {
 			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt})
 			return rows, err
@@ -126,12 +128,16 @@ func bundleIDSpec() tabSpec[core.BundleID] {
 	return tabSpec[core.BundleID]{
 		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs",
 		columns: []datatable.Column[core.BundleID]{
-			{Title: "Name", Width: 280, Filterable: true, Text: func(b core.BundleID) string { return b.Name }},
+			{Title: "Name", Width: 240, Fill: true, Filterable: true, Text: func(b core.BundleID) string { return b.Name }},
 			{Title: "Identifier", Width: 320, Filterable: true, Text: func(b core.BundleID) string { return b.Identifier }},
 			{Title: "Platform", Width: 110, Filterable: true, Text: func(b core.BundleID) string { return core.PlatformLabel(b.Platform) }},
 			{Title: "Seed ID", Width: 140, Filterable: true, Monospace: true, Text: func(b core.BundleID) string { return b.SeedID }},
 		},
 		key: func(b core.BundleID) string { return b.ID },
+		copy: []datatable.CopyField[core.BundleID]{
+			{Label: "ID", Value: func(b core.BundleID) string { return b.ID }},
+		},
+		details: bundleIDDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.BundleID, error) {
 			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt})
 			return rows, err
@@ -158,7 +164,7 @@ func deviceSpec() tabSpec[core.Device] {
 	return tabSpec[core.Device]{
 		title: "Devices", singular: "device", plural: "devices",
 		columns: []datatable.Column[core.Device]{
-			{Title: "Name", Width: 230, Filterable: true, Text: func(d core.Device) string { return d.Name }},
+			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: func(d core.Device) string { return d.Name }},
 			{Title: "UDID", Width: 340, Filterable: true, Monospace: true, Text: func(d core.Device) string { return d.UDID }},
 			{Title: "Model", Width: 200, Filterable: true, Text: deviceModel},
 			{Title: "Platform", Width: 90, Filterable: true, Text: func(d core.Device) string { return core.PlatformLabel(d.Platform) }},
@@ -173,6 +179,11 @@ func deviceSpec() tabSpec[core.Device] {
 			return datatable.Normal
 		},
 		key: func(d core.Device) string { return d.ID },
+		copy: []datatable.CopyField[core.Device]{
+			{Label: "UDID", Value: func(d core.Device) string { return d.UDID }},
+			{Label: "ID", Value: func(d core.Device) string { return d.ID }},
+		},
+		details: deviceDetails,
 		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Device, error) {
 			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt})
 			return rows, err

@@ -181,6 +181,25 @@ func (d *dialogs) showMessageThen(title, text string, icon fyne.Resource, then f
 	return m
 }
 
+// askWarning asks to go ahead with something text warns about. Cancel has
+// the focus and Enter does nothing: a keystroke must not remove a key or
+// write a secret to disk. It returns the button that goes ahead, to style.
+func (d *dialogs) askWarning(title, text, goLabel string, goIcon fyne.Resource, onGo func()) *dialogButton {
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	content := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.WarningIcon())), nil, msg)
+	var m *modal
+	cancel := newDialogButton("Cancel", nil, func() { m.hide() })
+	goOn := newDialogButton(goLabel, goIcon, func() {
+		m.hide()
+		onGo()
+	})
+	m = d.newModal(title, 480, content, []fyne.CanvasObject{cancel, goOn}, func() { m.hide() }, nil)
+	m.show()
+	d.focus(cancel)
+	return goOn
+}
+
 // showError shows err in a dialog titled title. It may be called from any
 // goroutine: like every hop back to the UI, it goes through fyne.Do.
 func (d *dialogs) showError(title string, err error) {
@@ -207,6 +226,9 @@ func newFileChooser(dl *dialogs, title string, exts []string, onError func(error
 	c := &chooser[fyne.URIReadCloser]{dl: dl, onError: onError, onChosen: onChosen}
 	c.fd = dialog.NewFileOpen(c.answer, dl.win)
 	c.fd.SetFilter(storage.NewExtensionFileFilter(exts))
+	// The list view shows each name whole; the grid cuts long ones such as
+	// AuthKey_2X9R4HXF34.p8 and fastlane's JSON files.
+	c.fd.SetView(dialog.ListView)
 	c.init(title)
 	return c
 }

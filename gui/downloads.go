@@ -35,6 +35,8 @@ type downloader struct {
 	// rate limit its client saw.
 	onFolderUsed func(dir string)
 	onRateLimit  func(keyID string, client *core.Client)
+	// onForbidden reports the items Apple refused to this key (403).
+	onForbidden func(keyID string, items []core.DownloadItem)
 
 	// folder is made once and reused; onFolder is what the current
 	// download does with the chosen folder.
@@ -49,8 +51,8 @@ type downloader struct {
 }
 
 // start asks for a folder and downloads items there with the key with
-// vault id keyID.
-func (dl *downloader) start(keyID string, items []core.DownloadItem) {
+// vault id keyID; done (may be nil) runs when every item was written.
+func (dl *downloader) start(keyID string, items []core.DownloadItem, done func()) {
 	if len(items) == 0 {
 		return
 	}
@@ -66,7 +68,7 @@ func (dl *downloader) start(keyID string, items []core.DownloadItem) {
 		}
 		at := folderLister(start)
 		fyne.Do(func() {
-			dl.chooseFolder(at, func(chosen string) { dl.run(keyID, items, chosen) })
+			dl.chooseFolder(at, func(chosen string) { dl.run(keyID, items, chosen, done) })
 		})
 	})
 }
@@ -93,7 +95,7 @@ func (dl *downloader) chooseFolder(start fyne.ListableURI, then func(dir string)
 }
 
 // run downloads items into dir with the key with vault id keyID.
-func (dl *downloader) run(keyID string, items []core.DownloadItem, dir string) {
+func (dl *downloader) run(keyID string, items []core.DownloadItem, dir string, done func()) {
 	dl.lastDir = dir
 	dl.onFolderUsed(dir)
 
@@ -114,14 +116,25 @@ func (dl *downloader) run(keyID string, items []core.DownloadItem, dir string) {
 			fyne.Do(func() { dl.setProgress(done, total) })
 		})
 		dl.onRateLimit(keyID, client)
+		var refused []core.DownloadItem
+		for _, res := range results {
+			if core.IsForbidden(res.Err) {
+				refused = append(refused, res.Item)
+			}
+		}
 		fyne.Do(func() {
+			if len(refused) > 0 {
+				dl.onForbidden(keyID, refused)
+			}
 			dl.hideProgress()
 			if results == nil && err != nil {
 				// Nothing was tried: the key cannot download at all.
 				dl.dialogs.showMessage("Could Not Download", errText(err), theme.ErrorIcon())
 				return
 			}
-			dl.showResult(dir, results, errors.Is(err, context.Canceled))
+			if dl.showResult(dir, results, errors.Is(err, context.Canceled)) && done != nil {
+				done()
+			}
 		})
 	})
 }
@@ -165,9 +178,10 @@ func (dl *downloader) onCancel() {
 	}
 }
 
-// showResult lists what was written and what failed, in words, and offers
-// to open the folder.
-func (dl *downloader) showResult(dir string, results []core.DownloadResult, cancelled bool) {
+// showResult lists what was written and what failed, by name, and offers
+// to open the folder when something is in it. It reports whether every item
+// was written.
+func (dl *downloader) showResult(dir string, results []core.DownloadResult, cancelled bool) bool {
 	var r struct {
 		lines           []string
 		title           string
@@ -188,10 +202,10 @@ func (dl *downloader) showResult(dir string, results []core.DownloadResult, canc
 			r.lines = append(r.lines, "✗ "+text)
 		case res.Reused:
 			r.written++
-			r.lines = append(r.lines, "✓ "+filepath.Base(res.Path)+" (already there, same content)")
+			r.lines = append(r.lines, fmt.Sprintf("✓ %s: %s (already there, same content)", res.Item, filepath.Base(res.Path)))
 		default:
 			r.written++
-			r.lines = append(r.lines, "✓ "+filepath.Base(res.Path))
+			r.lines = append(r.lines, fmt.Sprintf("✓ %s: %s", res.Item, filepath.Base(res.Path)))
 		}
 	}
 	switch {
@@ -225,14 +239,20 @@ func (dl *downloader) showResult(dir string, results []core.DownloadResult, canc
 	}
 	scroll.SetMinSize(fyne.NewSize(0, min(height, 360)))
 
-	open := newDialogButton("Open Folder", theme.FolderOpenIcon(), func() { dl.openFolder(dir) })
 	var m *modal
 	done := newDialogButton("Done", nil, func() { m.hide() })
 	done.Importance = widget.HighImportance
+	buttons := []fyne.CanvasObject{done}
+	if r.written > 0 {
+		// An empty folder is not worth opening.
+		open := newDialogButton("Open Folder", theme.FolderOpenIcon(), func() { dl.openFolder(dir) })
+		buttons = []fyne.CanvasObject{open, done}
+	}
 	m = dl.dialogs.newModal(r.title, 560, container.NewBorder(where, nil, nil, nil, scroll),
-		[]fyne.CanvasObject{open, done}, func() { m.hide() }, func() { m.hide() })
+		buttons, func() { m.hide() }, func() { m.hide() })
 	m.show()
 	dl.dialogs.focus(done)
+	return !cancelled && r.failed == 0
 }
 
 // openFolder shows dir in the system's file manager.

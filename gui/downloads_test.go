@@ -9,6 +9,7 @@ import (
 
 	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
@@ -45,7 +46,7 @@ func (h *harness) waitResult() shownResult {
 	h.waitFor("the download's result", func() bool {
 		r = shownResult{}
 		top := h.win.Canvas().Overlays().Top()
-		if top == nil || findButton(top, "Open Folder") == nil {
+		if top == nil || findButton(top, "Done") == nil {
 			return false
 		}
 		for _, s := range texts(top) {
@@ -97,6 +98,10 @@ func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
 		if findButton(h.win.Canvas().Overlays().Top(), "Open Folder") == nil {
 			t.Error("the result offers no Open Folder")
 		}
+		// The choice is done with once every file is on disk.
+		if n := len(h.u.view.certs.table.Selected()); n != 0 {
+			t.Errorf("after a successful download %d certificates are still selected", n)
+		}
 	})
 	for _, c := range chosen {
 		want, err := h.srv.Certificate(c.ID)
@@ -107,8 +112,8 @@ func TestDownloadingWritesTheFilesAppleServes(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want.DER) {
 			t.Errorf("%s: the file does not hold the certificate's DER (%v)", c.Name, err)
 		}
-		if !containsLine(res.lines, core.CertificateFileName(c)) {
-			t.Errorf("the result does not list %s: %v", core.CertificateFileName(c), res.lines)
+		if !containsLine(res.lines, core.CertificateFileName(c)) || !containsLine(res.lines, c.Name) {
+			t.Errorf("the result does not list %s by name and file: %v", c.Name, res.lines)
 		}
 	}
 
@@ -167,7 +172,7 @@ func TestDeveloperKeyDownloadingADistributionCertificateShows403InWords(t *testi
 	}
 	dir := t.TempDir()
 	h.do(func() {
-		h.u.view.download([]core.DownloadItem{{Certificate: dist}, {Certificate: dev}})
+		h.u.view.download([]core.DownloadItem{{Certificate: dist}, {Certificate: dev}}, nil)
 	})
 	h.chooseFolder(dir)
 	res := h.waitResult()
@@ -204,7 +209,7 @@ func TestCancellingADownloadStopsIt(t *testing.T) {
 		for i := range rows {
 			items[i] = core.DownloadItem{Certificate: &rows[i]}
 		}
-		h.u.view.download(items)
+		h.u.view.download(items, nil)
 	})
 	h.chooseFolder(t.TempDir())
 	h.waitFor("the progress dialog", func() bool { return h.u.downloads.progress != nil })
@@ -218,6 +223,57 @@ func TestCancellingADownloadStopsIt(t *testing.T) {
 	h.do(func() {
 		if !strings.Contains(h.screenText(), "Download Cancelled") || res.written != 0 {
 			t.Errorf("after Cancel the result says:\n%s", h.screenText())
+		}
+	})
+}
+
+// When nothing was written, the result offers no folder to open and keeps
+// the selection for another try.
+func TestAFailedDownloadOffersNoFolder(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 23, Certificates: 12})
+	h.link("CI (Developer)", core.KindTeam, sandbox.RoleDeveloper)
+	h.open()
+	h.waitLoaded()
+	var dist *core.Certificate
+	for _, c := range h.srv.Certificates() {
+		if !c.Development {
+			for _, row := range read(h, func() []core.Certificate { return h.u.view.certs.table.Rows() }) {
+				if row.ID == c.ID {
+					dist = &row
+				}
+			}
+			break
+		}
+	}
+	if dist == nil {
+		t.Fatal("the sandbox has no distribution certificate")
+	}
+	done := false
+	h.do(func() { h.u.view.download([]core.DownloadItem{{Certificate: dist}}, func() { done = true }) })
+	h.chooseFolder(t.TempDir())
+	res := h.waitResult()
+	h.do(func() {
+		if res.failed != 1 || !strings.Contains(h.screenText(), "Download Failed") {
+			t.Errorf("result: %v:\n%s", res.lines, h.screenText())
+		}
+		if findButton(h.win.Canvas().Overlays().Top(), "Open Folder") != nil {
+			t.Error("a download that wrote nothing offers Open Folder")
+		}
+		if done {
+			t.Error("a failed download reported success")
+		}
+		// Rows of the refused type no longer offer a download that fails.
+		if h.u.view.refusedReason(core.DownloadItem{Certificate: dist}) == "" {
+			t.Error("after Apple's 403 the certificate's type is not marked as refused")
+		}
+		var disabled int
+		for _, b := range findAll[*widget.Button](h.u.view.certs.item.Content) {
+			if b.Icon != nil && b.Icon.Name() == theme.DownloadIcon().Name() && b.Text == "" && b.Disabled() {
+				disabled++
+			}
+		}
+		if disabled == 0 {
+			t.Error("no row's Download button is disabled after Apple refused its type")
 		}
 	})
 }

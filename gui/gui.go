@@ -15,6 +15,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,14 +23,18 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/storage"
 )
 
-// Create builds the content of the main window, registers its drop handler
+// Create builds the content of the main window, sets the app's theme (the
+// default one with colours that pass WCAG AA), registers its drop handler
 // and starts loading the linked keys.
 func Create(a fyne.App, w fyne.Window, opts Options) fyne.CanvasObject {
+	a.Settings().SetTheme(newTheme())
 	u := newUI(a, w, opts)
 	content := u.buildUI()
 	u.start()
@@ -56,6 +61,12 @@ type ui struct {
 	secrets  map[string]error // vault id -> nil or why the private key cannot be loaded
 	selected string           // vault id of the key on the right, "" for none
 	shown    bool             // Options.Show was applied
+	// noKeychain is why the system keychain cannot be used, once a check
+	// found out; the banner says it, once, and Add New before its form.
+	noKeychain error
+	banner     *detailedMessage
+	bannerBox  *fyne.Container
+	keyDir     string // the folder of the last key file chosen
 
 	org       *orgPanel
 	empty     *emptyState
@@ -71,9 +82,9 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		win: w, opts: opts, vault: opts.Vault,
 		work:    newWorker(),
 		dialogs: newDialogs(w),
-		states:  storage.NewStateStore(opts.stateDir()),
-		cache:   storage.NewListCache(opts.stateDir()),
-		clients: newClientCache(opts.Vault, opts.client),
+		states:  storage.NewStateStore(stateDir(opts)),
+		cache:   storage.NewListCache(stateDir(opts)),
+		clients: newClientCache(opts.Vault, func(c core.Credentials) *core.Client { return clientFor(opts, c) }),
 		secrets: map[string]error{},
 	}
 	u.org = &orgPanel{
@@ -83,6 +94,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onRename: u.renameKey,
 		onVerify: u.verifyKey,
 		onRemove: u.removeKey,
+		onExport: u.exportKey,
 	}
 	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
 	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}
@@ -93,16 +105,20 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onVerify:   u.verifyKey,
 		onAddNew:   u.onAddNew,
 		onDownload: u.startDownload,
+		onDetails: func(what string, fields []detail) {
+			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields, u.work.background)
+		},
 	}
 	u.downloads = &downloader{
 		dialogs:      u.dialogs,
 		work:         u.work,
 		client:       u.clients.get,
 		openURL:      a.OpenURL,
-		firstDir:     opts.firstDownloadDir(),
+		firstDir:     firstDownloadDir(opts),
 		makeDir:      opts.DownloadDir,
 		onFolderUsed: u.onFolderUsed,
 		onRateLimit:  u.view.rateLimitFrom,
+		onForbidden:  u.view.markForbidden,
 	}
 	return u
 }
@@ -115,13 +131,17 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	u.view.buildUI()
 	u.corrupt.buildUI()
 	split := container.NewHSplit(u.org.buildUI(), u.right)
-	split.Offset = 0.23
+	split.Offset = 0.2
+	u.banner = newDetailedMessage()
+	u.banner.SizeName = theme.SizeNameText
+	u.bannerBox = container.NewPadded(container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, u.banner.box))
+	u.bannerBox.Hide()
 	// Registered once, for the whole window; the work is in handleDrop so
 	// that tests can call it (the test driver cannot drop files).
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.handleDrop(uris) })
 	u.addShortcuts()
 	u.win.SetOnClosed(u.close)
-	return split
+	return container.NewBorder(u.bannerBox, nil, nil, nil, split)
 }
 
 // addShortcuts adds the desktop's usual keys: Ctrl+N (⌘N) for Add New,
@@ -235,6 +255,19 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 // showSecrets marks the keys whose private key is missing or unreadable.
 func (u *ui) showSecrets(secrets map[string]error) {
 	u.secrets = secrets
+	u.noKeychain = nil
+	for _, err := range secrets {
+		if errors.Is(err, storage.ErrNoKeychain) {
+			u.noKeychain = err
+			break
+		}
+	}
+	if u.noKeychain != nil {
+		u.banner.setError(u.noKeychain)
+		u.bannerBox.Show()
+	} else {
+		u.bannerBox.Hide()
+	}
 	u.org.setKeys(u.keys, u.secrets)
 	if k, ok := u.keyByID(u.selected); ok {
 		u.view.setKey(k, u.secrets[k.ID])
@@ -309,8 +342,8 @@ func (u *ui) setRight(obj fyne.CanvasObject) {
 
 // startDownload asks for a folder and downloads items there with the key
 // with vault id keyID.
-func (u *ui) startDownload(keyID string, items []core.DownloadItem) {
-	u.downloads.start(keyID, items)
+func (u *ui) startDownload(keyID string, items []core.DownloadItem, done func()) {
+	u.downloads.start(keyID, items, done)
 }
 
 // worker runs the window's background work (network, keychain, disk) with a

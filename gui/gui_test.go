@@ -1,14 +1,20 @@
 package gui
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // texts gathers every piece of text a person can read in o: what is
@@ -151,5 +157,98 @@ func TestEmptyWindowTeachesHowToLinkAKey(t *testing.T) {
 		h.waitFor("the Add New dialog", func() bool { return h.u.add != nil })
 		h.do(func() { h.u.add.onCancel() })
 		h.waitFor("the Add New dialog to close", func() bool { return h.u.add == nil })
+	}
+}
+
+// The window can be made as narrow as half a 1920 px screen, with a key
+// shown and its lists loaded.
+func TestTheWindowFitsHalfAFullHDScreen(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 30, Certificates: 5, Profiles: 5})
+	h.link("Example Corp With A Long Team Name", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		for i := range 4 {
+			h.u.view.tabs.SelectIndex(i)
+			if w := h.win.Content().MinSize().Width; w > 900 {
+				t.Errorf("with tab %d shown the window needs %v px, more than 900", i, w)
+			}
+		}
+	})
+}
+
+// Hovering a key in the panel shows its whole name and Key ID, which a
+// narrow panel cuts.
+func TestHoveringAKeyShowsItsWholeName(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 31})
+	_, tk := h.link("Example Corp Production Distribution Key", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitFor("the key in the panel", func() bool { return len(findAll[*keyRow](h.win.Canvas().Content())) > 0 })
+	h.do(func() {
+		row := findAll[*keyRow](h.win.Canvas().Content())[0]
+		row.MouseIn(&desktop.MouseEvent{})
+		if s := h.screenText(); !strings.Contains(s, "Example Corp Production Distribution Key · "+tk.KeyID) {
+			t.Errorf("hovering the key does not show its whole name and Key ID:\n%s", s)
+		}
+	})
+}
+
+// With no Secret Service the window says so once, at the top, with the fix
+// and without the raw Go error; Add New says it before the form is filled.
+func TestNoKeychainIsSaidOnceAtStart(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 32})
+	h.link("First", core.KindTeam, sandbox.RoleAdmin)
+	h.link("Second", core.KindTeam, sandbox.RoleAdmin)
+	h.kc.Inject(storage.Fault{Op: storage.OpGet, Err: &storage.KeychainError{Op: storage.OpGet, Kind: storage.ErrNoKeychain,
+		Err: errors.New(`exec: "dbus-launch": executable file not found in $PATH`)}})
+	h.open()
+	h.waitFor("the banner", func() bool { return h.u.bannerBox.Visible() }, h.screenText)
+	// The lists need the private key too: they fail, and must not repeat it.
+	h.waitFor("the certificates to fail", func() bool { return h.u.view.certs.problemText.Text != "" }, h.screenText)
+	h.do(func() {
+		s := h.screenText()
+		if n := strings.Count(s, "no Secret Service is running"); n != 1 {
+			t.Errorf("the window says there is no Secret Service %d times, want once:\n%s", n, s)
+		}
+		if strings.Contains(h.u.banner.Text, "dbus-launch") {
+			t.Errorf("the banner shows the raw error: %q", h.u.banner.Text)
+		}
+		if !h.u.banner.toggle.Visible() {
+			t.Error("the raw error is not behind Details")
+		}
+	})
+	d := h.openAddDialog()
+	h.do(func() {
+		if !strings.Contains(d.result.Text, "Secret Service") {
+			t.Errorf("Add New opens without saying the key cannot be saved: %q", d.result.Text)
+		}
+	})
+}
+
+// Export warns first, then writes fastlane's JSON with the private key,
+// readable only by the user.
+func TestExportWritesFastlaneJSONAfterAWarning(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 33})
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitFor("the key list", func() bool { return h.u.keysShown() })
+	h.do(func() {
+		h.u.exportKey(k)
+		if s := h.screenText(); !strings.Contains(s, "private key in plain text") {
+			t.Errorf("Export does not warn what the file holds:\n%s", s)
+		}
+	})
+	path := filepath.Join(t.TempDir(), "AuthKey_"+tk.KeyID+".json")
+	h.do(func() { h.u.exportTo(k, path) }) // as the save dialog does
+	h.waitFor("the export to finish", func() bool { return strings.Contains(h.screenText(), "Key Exported") }, h.screenText)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), tk.KeyID) || !strings.Contains(string(data), "PRIVATE KEY") {
+		t.Errorf("the export does not hold the Key ID and private key: %.80s…", data)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the export's mode is %v, want 0600 (%v)", fi.Mode().Perm(), err)
 	}
 }

@@ -135,21 +135,8 @@ func (u *ui) removeKey(k storage.Key) {
 		"AuthKey_%s.p8, linking this account again needs a new key from App Store Connect.\n\n"+
 		"The key stays valid at Apple: revoke it in App Store Connect if nobody needs it any more.",
 		k.Name, k.KeyID, core.AppName, k.KeyID)
-	msg := widget.NewLabel(text)
-	msg.Wrapping = fyne.TextWrapWord
-	content := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.WarningIcon())), nil, msg)
-	var m *modal
-	cancel := newDialogButton("Cancel", nil, func() { m.hide() })
-	remove := newDialogButton("Remove Key", theme.DeleteIcon(), func() {
-		m.hide()
-		u.onRemoveConfirmed(k)
-	})
+	remove := u.dialogs.askWarning("Remove Key", text, "Remove Key", theme.DeleteIcon(), func() { u.onRemoveConfirmed(k) })
 	remove.Importance = widget.DangerImportance
-	// Enter does not remove: a destructive default would be one keystroke
-	// from losing a key.
-	m = u.dialogs.newModal("Remove Key", 480, content, []fyne.CanvasObject{cancel, remove}, func() { m.hide() }, nil)
-	m.show()
-	u.dialogs.focus(cancel)
 }
 
 func (u *ui) onRemoveConfirmed(k storage.Key) {

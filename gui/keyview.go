@@ -26,7 +26,9 @@ type keyView struct {
 	// tabs offer it), and rows to download with the key shown.
 	onVerify   func(storage.Key)
 	onAddNew   func()
-	onDownload func(keyID string, items []core.DownloadItem)
+	onDownload func(keyID string, items []core.DownloadItem, done func())
+	// onDetails shows a row's details; what is "certificate", "profile"…
+	onDetails func(what string, fields []detail)
 
 	content fyne.CanvasObject
 
@@ -37,13 +39,13 @@ type keyView struct {
 	added    *widget.Label
 	verified *widget.Label
 	budget   *widget.Label
-	problem  message
+	problem  *detailedMessage
 	verify   *widget.Button
 	refresh  *widget.Button
 
 	notice     *fyne.Container
 	noticeIcon *widget.Activity
-	noticeText message
+	noticeText *detailedMessage
 
 	tabs     *container.AppTabs
 	certs    *resourceTab[core.Certificate]
@@ -61,6 +63,45 @@ type keyView struct {
 	cancelLoad context.CancelFunc
 	// pending is shown when its key is next opened.
 	pending *notice
+	// refused holds, per vault key id, the kinds of item (see refusedKind)
+	// Apple refused to download to that key: its role does not allow them.
+	refused map[string]map[string]bool
+}
+
+// refusedKind groups the items a key's role allows or not: Apple decides
+// by the certificate's or profile's type.
+func refusedKind(it core.DownloadItem) string {
+	switch {
+	case it.Certificate != nil:
+		return "certificate " + it.Certificate.CertificateType
+	case it.Profile != nil:
+		return "profile " + it.Profile.ProfileType
+	}
+	return ""
+}
+
+// markForbidden remembers that Apple refused items to the key keyID, so
+// rows of the same types no longer offer a download that would fail.
+func (v *keyView) markForbidden(keyID string, items []core.DownloadItem) {
+	if v.refused == nil {
+		v.refused = map[string]map[string]bool{}
+	}
+	if v.refused[keyID] == nil {
+		v.refused[keyID] = map[string]bool{}
+	}
+	for _, it := range items {
+		v.refused[keyID][refusedKind(it)] = true
+	}
+	v.certs.table.Redraw()
+	v.profiles.table.Redraw()
+}
+
+// refusedReason says why the key shown cannot download it, or "".
+func (v *keyView) refusedReason(it core.DownloadItem) string {
+	if v.isOpen && v.refused[v.key.ID][refusedKind(it)] {
+		return "Apple refused this type to this key (403): only Admin keys may download distribution items. Use an Admin key."
+	}
+	return ""
 }
 
 // notice is a message waiting for a key to be shown, such as what adding it
@@ -69,6 +110,21 @@ type notice struct {
 	keyID string
 	tone  tone
 	text  string
+}
+
+// related gathers what a row's details name from the other lists on screen,
+// and a way to this key's client for what they leave out.
+func (v *keyView) related() related {
+	rel := related{certificates: map[string]core.Certificate{}, devices: map[string]core.Device{}, profiles: v.profiles.table.All()}
+	for _, c := range v.certs.table.All() {
+		rel.certificates[c.ID] = c
+	}
+	for _, d := range v.devices.table.All() {
+		rel.devices[d.ID] = d
+	}
+	id := v.key.ID
+	rel.client = func(ctx context.Context) (*core.Client, error) { return v.client(ctx, id) }
+	return rel
 }
 
 // allTabs lists the tabs, in order, behind their common interface.
@@ -81,7 +137,9 @@ func (v *keyView) buildUI() {
 	v.profiles = newResourceTab(v, profileSpec())
 	v.bundles = newResourceTab(v, bundleIDSpec())
 	v.devices = newResourceTab(v, deviceSpec())
-	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	// A long name is cut rather than widen the window; the panel on the
+	// left shows it whole on hover.
+	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	v.kind = newBadge("Team", theme.ColorNamePrimary)
 	v.verify = widget.NewButtonWithIcon("Verify", theme.ConfirmIcon(), v.onVerifyTapped)
 	v.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), v.onRefresh)
@@ -97,20 +155,22 @@ func (v *keyView) buildUI() {
 	v.added, addedBox = fact("Added", false)
 	v.verified, verifiedBox = fact("Last verified", false)
 	v.budget, budgetBox = fact("API requests left", false)
-	facts := container.NewHBox(keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
+	// The facts wrap onto a second line in a narrow window rather than
+	// set its least width.
+	facts := container.New(&flowLayout{}, keyIDBox, issuerBox, addedBox, verifiedBox, budgetBox)
 
-	v.problem = newMessage()
+	v.problem = newDetailedMessage()
 	v.noticeIcon = widget.NewActivity()
-	v.noticeText = newMessage()
+	v.noticeText = newDetailedMessage()
 	v.noticeText.SizeName = theme.SizeNameText
 	closeNotice := &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: v.clearNotice}
-	v.notice = container.NewBorder(nil, nil, v.noticeIcon, closeNotice, v.noticeText.Label)
+	v.notice = container.NewBorder(nil, nil, v.noticeIcon, closeNotice, v.noticeText.box)
 	v.notice.Hide()
 
 	titleRow := container.NewBorder(nil, nil, nil,
 		container.NewHBox(v.verify, v.refresh),
-		container.NewHBox(v.title, container.NewCenter(v.kind)))
-	header := container.NewVBox(titleRow, facts, v.problem.Label, v.notice)
+		container.NewBorder(nil, nil, nil, container.NewCenter(v.kind), v.title))
+	header := container.NewVBox(titleRow, facts, v.problem.box, v.notice)
 
 	v.tabs = container.NewAppTabs()
 	for _, t := range v.allTabs() {
@@ -170,17 +230,20 @@ func (v *keyView) setKey(k storage.Key, secretErr error) {
 		v.verified.SetText("never")
 	}
 	switch {
+	case errors.Is(secretErr, storage.ErrNoKeychain):
+		// The window's banner says it, once, for every key.
+		v.problem.clear()
 	case secretErr != nil:
-		v.problem.set(toneError, errText(secretErr))
+		v.problem.setError(secretErr)
 	case k.Verification() == storage.Rejected:
 		v.problem.set(toneError, "Last check, "+ago(k.LastErrorAt, now)+": "+errText(errors.New(k.LastError)))
 	default:
 		v.problem.clear()
 	}
 	if v.problem.Text == "" {
-		v.problem.Hide()
+		v.problem.box.Hide()
 	} else {
-		v.problem.Show()
+		v.problem.box.Show()
 	}
 }
 
@@ -271,10 +334,11 @@ func (v *keyView) onVerifyTapped() {
 	}
 }
 
-// download asks to download items with the key shown.
-func (v *keyView) download(items []core.DownloadItem) {
+// download asks to download items with the key shown; done (may be nil)
+// runs when every item was written.
+func (v *keyView) download(items []core.DownloadItem, done func()) {
 	if len(items) > 0 && v.isOpen {
-		v.onDownload(v.key.ID, items)
+		v.onDownload(v.key.ID, items, done)
 	}
 }
 

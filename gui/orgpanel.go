@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,10 +23,14 @@ type orgPanel struct {
 	onSelect                     func(id string)
 	onAddNew                     func()
 	onRename, onVerify, onRemove func(storage.Key)
+	onExport                     func(storage.Key)
 
 	addNew *widget.Button
-	list   *widget.List
-	none   *fyne.Container
+	// hovered is the whole name and Key ID of the key under the pointer,
+	// for names the narrow panel cuts.
+	hovered *widget.Label
+	list    *widget.List
+	none    *fyne.Container
 
 	// keys and secrets are what the list shows, selected the vault id of
 	// the key selected; selecting suppresses OnSelected while the panel
@@ -43,7 +48,7 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 
 	p.list = widget.NewList(
 		func() int { return len(p.keys) },
-		func() fyne.CanvasObject { return newKeyRow(p.onMore) },
+		func() fyne.CanvasObject { return newKeyRow(p.onMore, p.onHover) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			k := p.keys[i]
 			o.(*keyRow).set(k, p.secrets[k.ID])
@@ -58,7 +63,9 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 	p.none.Hide() // until the list was read
 
 	top := container.NewVBox(title, widget.NewSeparator())
-	bottom := container.NewPadded(p.addNew)
+	p.hovered = &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
+	p.hovered.Hide()
+	bottom := container.NewVBox(p.hovered, container.NewPadded(p.addNew))
 	return container.NewBorder(top, bottom, nil, nil, container.NewStack(p.list, p.none))
 }
 
@@ -73,6 +80,17 @@ func (p *orgPanel) setKeys(keys []storage.Key, secrets map[string]error) {
 	}
 	p.list.Refresh()
 	p.selectKey(p.selected)
+}
+
+// onHover shows the whole name of the key row under the pointer ("" when
+// it left).
+func (p *orgPanel) onHover(text string) {
+	p.hovered.SetText(text)
+	if text == "" {
+		p.hovered.Hide()
+	} else {
+		p.hovered.Show()
+	}
 }
 
 // blocked reports whether Add New is disabled (see setBlocked).
@@ -122,6 +140,7 @@ func (p *orgPanel) onMore(row *keyRow) {
 	menu := fyne.NewMenu("",
 		&fyne.MenuItem{Label: "Rename…", Icon: theme.DocumentCreateIcon(), Action: func() { p.onRename(k) }},
 		&fyne.MenuItem{Label: "Verify with Apple", Icon: theme.ConfirmIcon(), Action: func() { p.onVerify(k) }},
+		&fyne.MenuItem{Label: "Export for fastlane…", Icon: theme.DocumentSaveIcon(), Action: func() { p.onExport(k) }},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Remove…", Icon: theme.DeleteIcon(), Action: func() { p.onRemove(k) }},
 	)
@@ -138,9 +157,11 @@ type keyRow struct {
 	status *widget.Label
 	kind   *badge
 	more   *widget.Button
+
+	onHover func(text string)
 }
 
-func newKeyRow(onMore func(*keyRow)) *keyRow {
+func newKeyRow(onMore func(*keyRow), onHover func(string)) *keyRow {
 	r := &keyRow{
 		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
 		keyID:  &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameCaptionText},
@@ -148,9 +169,22 @@ func newKeyRow(onMore func(*keyRow)) *keyRow {
 		kind:   newBadge("Team", theme.ColorNamePrimary),
 	}
 	r.more = &widget.Button{Icon: theme.MoreHorizontalIcon(), Importance: widget.LowImportance, OnTapped: func() { onMore(r) }}
+	r.onHover = onHover
 	r.ExtendBaseWidget(r)
 	return r
 }
+
+// MouseIn shows the row's whole name and Key ID below the list, so keys
+// with similar long names can be told apart in a narrow panel.
+func (r *keyRow) MouseIn(*desktop.MouseEvent) {
+	r.onHover(r.name.Text + " · " + r.keyID.Text)
+}
+
+// MouseMoved is part of desktop.Hoverable.
+func (r *keyRow) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut clears what MouseIn showed.
+func (r *keyRow) MouseOut() { r.onHover("") }
 
 // set shows key k, whose private key check said secretErr.
 func (r *keyRow) set(k storage.Key, secretErr error) {

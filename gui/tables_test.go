@@ -2,17 +2,21 @@ package gui
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
@@ -45,7 +49,8 @@ func findTappable(o fyne.CanvasObject, text string) fyne.Tappable {
 			return
 		}
 		if tp, ok := o.(fyne.Tappable); ok {
-			if _, isTable := o.(*widget.Table); !isTable && slices.Contains(texts(o), text) {
+			// A table (widget.Table or one embedding it) holds every text.
+			if _, isTable := o.(interface{ SetColumnWidth(int, float32) }); !isTable && slices.Contains(texts(o), text) {
 				found = tp
 				return
 			}
@@ -456,4 +461,131 @@ func TestLoadingShowsProgressAndAFailedRefreshOffersRetry(t *testing.T) {
 		test.Tap(retry)
 	})
 	h.waitFor("Retry to reload", func() bool { return !b.problemBar.Visible() && b.isFresh() && !b.loading })
+}
+
+// At the window's opening width of 1180 px the Profiles tab shows each row's
+// Download button without a sideways scroll, and the Name column, which
+// takes what the others leave, is wide enough for a match-style name.
+func TestProfilesFitTheOpeningWidth(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 21, Profiles: 20})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		h.u.view.tabs.SelectIndex(1)
+		content := h.u.view.profiles.item.Content
+		var buttons int
+		for _, b := range findAll[*widget.Button](content) {
+			if !b.Visible() || b.Icon == nil || b.Icon.Name() != theme.DownloadIcon().Name() || b.Text != "" {
+				continue
+			}
+			buttons++
+			if right := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).X + b.Size().Width; right > 1180 {
+				t.Fatalf("a row's Download button ends at x=%v, past the 1180 px window", right)
+			}
+		}
+		if buttons == 0 {
+			t.Fatal("no row Download button is in view at 1180 px")
+		}
+		var nameWidth float32
+		for _, r := range findAll[*widget.RichText](content) {
+			if r.Visible() && strings.HasPrefix(r.String(), "match ") {
+				nameWidth = max(nameWidth, r.Size().Width)
+			}
+		}
+		// "match AppStore com.example.tasks.widget" is about 290 px wide.
+		if nameWidth < 300 {
+			t.Errorf("the Name column is %v px wide at 1180 px, too narrow for a match-style name", nameWidth)
+		}
+	})
+}
+
+// Enter on a profile row opens its details: the UUID and counts the table
+// no longer shows, with a button that copies the UUID.
+func TestProfileDetailsShowWhatTheTableDoesNot(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 22, Profiles: 5})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	h.do(func() {
+		h.u.view.tabs.SelectIndex(1)
+		first := h.u.view.profiles.table.Rows()[0]
+		var grid fyne.Focusable
+		for _, f := range findAll[fyne.Focusable](h.u.view.profiles.item.Content) {
+			if _, entry := f.(interface{ SetText(string) }); !entry {
+				grid = f
+			}
+		}
+		if grid == nil {
+			t.Fatal("no focusable table in the Profiles tab")
+		}
+		h.win.Canvas().Focus(grid)
+		grid.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		s := h.screenText()
+		for _, want := range []string{first.UUID, first.Name, "Certificates", "Devices", strconv.Itoa(first.DeviceCount)} {
+			if !strings.Contains(s, want) {
+				t.Errorf("the details do not show %q:\n%s", want, s)
+			}
+		}
+		var copied bool
+		for _, b := range findAll[*widget.Button](h.win.Canvas().Overlays().Top()) {
+			if b.Icon != nil && b.Icon.Name() == theme.ContentCopyIcon().Name() {
+				b.OnTapped()
+				if fyne.CurrentApp().Clipboard().Content() == first.UUID {
+					copied = true
+				}
+			}
+		}
+		if !copied {
+			t.Error("no copy button in the details copies the UUID")
+		}
+	})
+}
+
+// A certificate's details show its SHA-1, fetched when the dialog opens (the
+// list leaves the content out), and name the profiles that include it; a
+// profile's details name its certificates and devices, from the other tabs.
+func TestDetailsNameWhatTheRowIsLinkedTo(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 23, Certificates: 8, Profiles: 30, Devices: 12})
+	h.link("Team", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	var cert core.Certificate
+	var using core.Profile
+	h.do(func() {
+		certs := map[string]core.Certificate{}
+		for _, c := range h.u.view.certs.table.All() {
+			certs[c.ID] = c
+		}
+		for _, p := range h.u.view.profiles.table.All() {
+			for _, id := range p.CertificateIDs {
+				if c, ok := certs[id]; ok && using.ID == "" {
+					cert, using = c, p
+				}
+			}
+		}
+	})
+	if using.ID == "" {
+		t.Fatal("the sandbox's profiles include none of its listed certificates: nothing to check")
+	}
+	info, err := h.srv.Certificate(cert.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(info.DER)
+	want := strings.ToUpper(hex.EncodeToString(sum[:]))
+
+	h.do(func() { h.u.view.onDetails("certificate", certificateDetails(cert, h.u.view.related())) })
+	h.waitFor("the certificate's SHA-1", func() bool { return strings.Contains(h.screenText(), want) }, h.screenText)
+	h.do(func() {
+		if s := h.screenText(); !strings.Contains(s, using.Name) {
+			t.Errorf("the certificate's details do not name %q, a profile that includes it:\n%s", using.Name, s)
+		}
+		h.win.Canvas().Overlays().Top().Hide()
+		h.win.Canvas().Overlays().Remove(h.win.Canvas().Overlays().Top())
+		h.u.view.onDetails("profile", profileDetails(using, h.u.view.related()))
+		if s := h.screenText(); !strings.Contains(s, cert.SerialNumber) {
+			t.Errorf("the profile's details do not name its certificate (serial %s):\n%s", cert.SerialNumber, s)
+		}
+	})
 }

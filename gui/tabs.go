@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type tabSpec[T any] struct {
 	title            string // "Certificates"
 	singular, plural string // "certificate", "certificates"
 	columns          []datatable.Column[T]
+	searchText       func(T) string // more text the search matches; may be nil
+	copy             []datatable.CopyField[T]
+	details          func(T, related) []detail // the lines of a row's detail dialog
 	tone             func(T) datatable.Tone
 	key              func(T) string
 	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
@@ -93,14 +97,20 @@ func (t *resourceTab[T]) buildUI() {
 		Columns:     t.spec.columns,
 		Tone:        t.spec.tone,
 		Key:         t.spec.key,
+		SearchText:  t.spec.searchText,
+		Copy:        t.spec.copy,
 		Placeholder: "Search " + strings.ToLower(t.spec.title),
 		Singular:    t.spec.singular,
 		Plural:      t.spec.plural,
 		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
 	}
+	if t.spec.details != nil {
+		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row, t.v.related())) }
+	}
 	if t.spec.download != nil {
 		opts.Selectable = true
-		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow}
+		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow,
+			Unavailable: func(row T) string { return t.v.refusedReason(t.spec.download(row)) }}
 		opts.OnSelectionChanged = t.onSelectionChanged
 	}
 	t.table = datatable.New(opts)
@@ -259,11 +269,16 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 
 func (t *resourceTab[T]) fail(err error) {
 	t.loading = false
+	text, _ := explain(err)
+	if errors.Is(err, storage.ErrNoKeychain) {
+		// The window's banner explains it and the fix, once.
+		text = "The private key cannot be read: no keychain is available (see the top of the window)."
+	}
 	if t.hasRows {
-		t.problemLine.SetText(errText(err))
+		t.problemLine.SetText(text)
 		t.problemBar.Show()
 	} else {
-		t.problemText.SetText(errText(err))
+		t.problemText.SetText(text)
 		t.setBody(t.problemBox)
 	}
 	t.updateStatus()
@@ -313,7 +328,7 @@ func (t *resourceTab[T]) onSelectionChanged(selected []T) {
 }
 
 func (t *resourceTab[T]) onDownloadRow(row T) {
-	t.v.download([]core.DownloadItem{t.spec.download(row)})
+	t.v.download([]core.DownloadItem{t.spec.download(row)}, nil)
 }
 
 func (t *resourceTab[T]) onDownloadSelected() {
@@ -322,5 +337,7 @@ func (t *resourceTab[T]) onDownloadSelected() {
 	for i, r := range rows {
 		items[i] = t.spec.download(r)
 	}
-	t.v.download(items)
+	// Once they are all on disk the choice is done with; after a failure
+	// it stays, to try again.
+	t.v.download(items, t.table.ClearSelection)
 }

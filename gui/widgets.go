@@ -185,6 +185,9 @@ func (r *badgeRenderer) Layout(size fyne.Size) {
 	r.b.text.Resize(r.b.text.MinSize())
 }
 
+// badgeWashAlpha is how strongly a badge's colour fills it behind its text.
+const badgeWashAlpha = 0x26
+
 func (r *badgeRenderer) Refresh() {
 	th := r.b.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
@@ -192,7 +195,7 @@ func (r *badgeRenderer) Refresh() {
 	r.b.text.Color = c
 	r.b.text.TextSize = th.Size(theme.SizeNameCaptionText)
 	cr, cg, cb, _ := c.RGBA()
-	r.b.back.FillColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: 0x26}
+	r.b.back.FillColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: badgeWashAlpha}
 	r.b.back.StrokeColor = color.NRGBA{R: uint8(cr >> 8), G: uint8(cg >> 8), B: uint8(cb >> 8), A: 0x80}
 	r.b.back.Refresh()
 	r.b.text.Refresh()
@@ -314,4 +317,42 @@ func newDropZone(content fyne.CanvasObject) fyne.CanvasObject {
 	frame.StrokeWidth = 2
 	frame.CornerRadius = theme.InputRadiusSize() * 2
 	return container.NewStack(frame, container.New(layout.NewCustomPaddedLayout(16, 16, 16, 16), content))
+}
+
+// flowLayout sets its objects side by side at their minimum sizes, as many
+// as fit in a line, then on the next line, so that a row of facts still fits
+// a narrow window. Its minimum height follows the width it was last given.
+type flowLayout struct {
+	width float32 // the width of the last Layout, 0 before the first
+}
+
+func (l *flowLayout) lines(objs []fyne.CanvasObject, width float32, place bool) fyne.Size {
+	var x, y, lineH, widest float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && width > 0 && x+m.Width > width {
+			x, y = 0, y+lineH
+			lineH = 0
+		}
+		if place {
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(m)
+		}
+		x += m.Width
+		lineH = max(lineH, m.Height)
+		widest = max(widest, m.Width)
+	}
+	return fyne.NewSize(widest, y+lineH)
+}
+
+func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return l.lines(objs, l.width, false)
+}
+
+func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.width = size.Width
+	l.lines(objs, size.Width, true)
 }

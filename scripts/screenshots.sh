@@ -6,6 +6,8 @@
 #   add-new.png       the demo with the Add New dialog open
 #   certificates.png  the demo's certificates (also main-window.png)
 #   profiles.png      the demo's profiles
+#   *-light.png       the same in the light theme (the others are dark), to
+#                     check contrast in both
 #
 # Each shot gets its own throwaway HOME and XDG folders, so the user's config,
 # cache and keychain are never touched; the demo keeps its keys in memory.
@@ -46,9 +48,14 @@ shoot() {
 	return 1
 }
 
+export FYNE_THEME=dark
 shoot empty-state.png "ASC Keys"
 shoot add-new.png "ASC Keys (demo)" demo --show add
 shoot certificates.png "ASC Keys (demo)" demo --show certificates
 shoot profiles.png "ASC Keys (demo)" demo --show profiles
+export FYNE_THEME=light
+shoot add-new-light.png "ASC Keys (demo)" demo --show add
+shoot certificates-light.png "ASC Keys (demo)" demo --show certificates
+shoot profiles-light.png "ASC Keys (demo)" demo --show profiles
 cp "$out/certificates.png" "$out/main-window.png"
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"

@@ -166,7 +166,7 @@ func prepare(nk NewKey) (*Prepared, error) {
 		name = keyID
 	}
 	// A name left to follow a bad Key ID is that Key ID's fault, said once.
-	name, err := keyfile.CheckName(name)
+	name, err := checkName(name)
 	if err != nil && (strings.TrimSpace(nk.Name) != "" || keyIDErr == nil) {
 		bad(FieldName, err)
 	}
@@ -193,6 +193,17 @@ func prepare(nk NewKey) (*Prepared, error) {
 	warnings = append(warnings, repairWarnings(append(slices.Clone(nk.Repairs), parsed.Repairs...))...)
 	entry := Key{Name: name, KeyID: keyID, IssuerID: issuer, Kind: kind, Fingerprint: parsed.Fingerprint}
 	return &Prepared{entry: entry, parsed: parsed, warnings: warnings}, nil
+}
+
+// checkName is keyfile.CheckName, the result stored through core.SafeText:
+// CheckName refuses controls, SafeText also escapes what makes text read
+// backwards, as for every text stored from outside.
+func checkName(name string) (string, error) {
+	name, err := keyfile.CheckName(name)
+	if err != nil {
+		return "", err
+	}
+	return core.SafeText(name), nil
 }
 
 func repairWarnings(repairs []string) []string {

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/asckeys/asckeys/core"
-	"github.com/asckeys/asckeys/core/keyfile"
 )
 
 // Rename gives the key with vault id id a new name, unique ignoring case.
 func (v *Vault) Rename(ctx context.Context, id, newName string) error {
-	name, err := keyfile.CheckName(newName)
+	name, err := checkName(newName)
 	if err != nil {
 		return &ValidationError{Field: FieldName, Err: err}
 	}

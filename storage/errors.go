@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -16,8 +17,13 @@ var (
 	ErrDuplicate = errors.New("already linked")
 	// ErrNewerSchema: keys.json was written by a newer ASC Keys.
 	ErrNewerSchema = errors.New("key list written by a newer version")
-	// ErrCorruptConfig: keys.json cannot be read or parsed.
+	// ErrCorruptConfig: keys.json is damaged (it does not parse) or lost
+	// while its backup is there: RestoreBackup helps.
 	ErrCorruptConfig = errors.New("key list damaged")
+	// ErrConfigUnreadable: keys.json is there but cannot be read (its
+	// permissions or owner, a link or a pipe in its place): RestoreBackup
+	// would not help and refuses.
+	ErrConfigUnreadable = errors.New("key list unreadable")
 	// ErrCleanupPending: a removed key's private key is still in the keychain
 	// and will be deleted later; the key itself is gone from the list.
 	ErrCleanupPending = errors.New("private key deletion pending")
@@ -133,7 +139,28 @@ func (e *DuplicateError) Error() string { return e.msg }
 // Is matches ErrDuplicate.
 func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
 
-// CorruptConfigError reports a keys.json that cannot be read. The file is
+// UnreadableConfigError reports a keys.json that is there but cannot be
+// read. The file is left as it is; the message says why and what to do.
+type UnreadableConfigError struct {
+	Path string
+	Err  error
+}
+
+// Error says why the file cannot be read and what to do.
+func (e *UnreadableConfigError) Error() string {
+	if errors.Is(e.Err, fs.ErrPermission) {
+		return fmt.Sprintf("the key list %s cannot be read (permission denied) and was left untouched: check that it belongs to you and that you may read it (ls -l %s; chown it to yourself or chmod 600 it), then try again", e.Path, e.Path)
+	}
+	return fmt.Sprintf("the key list cannot be read and was left untouched: %v", e.Err)
+}
+
+// Is matches ErrConfigUnreadable.
+func (e *UnreadableConfigError) Is(target error) bool { return target == ErrConfigUnreadable }
+
+// Unwrap returns the read error.
+func (e *UnreadableConfigError) Unwrap() error { return e.Err }
+
+// CorruptConfigError reports a keys.json that does not parse. The file is
 // left as it is; the message names it and the backup, and says how to
 // restore.
 type CorruptConfigError struct {
@@ -145,7 +172,7 @@ type CorruptConfigError struct {
 // Error names the file, the backup and the one step that restores it.
 func (e *CorruptConfigError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the key list %s cannot be read (%v) and was left untouched", e.Path, e.Err)
+	fmt.Fprintf(&b, "the key list %s is damaged (%v) and was left untouched", e.Path, e.Err)
 	if e.Backup != "" {
 		fmt.Fprintf(&b, "; a backup from before the last change is %s: restore it with the Restore backup button, or run: asckeys keys restore-backup", e.Backup)
 	} else {

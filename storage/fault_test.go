@@ -19,9 +19,9 @@ import (
 var errDiskFull = errors.New("no space left on device (simulated)")
 
 // testFaults is the faults hook of the tests: per vault, a replacement for
-// its file writes and a step at which its operations die; per path, a look
+// its file writes and reads and a step at which its operations die; per path, a look
 // at each step of its atomic writes.
-type testFaults struct{ writes, crashes, steps sync.Map } // *Vault or path → func
+type testFaults struct{ writes, reads, crashes, steps sync.Map } // *Vault or path → func
 
 func (f *testFaults) atomicStep(path, step string) {
 	if s, ok := f.steps.Load(path); ok {
@@ -34,6 +34,13 @@ func (f *testFaults) writeFile(v *Vault, path string, data []byte) error {
 		return w.(func(string, []byte) error)(path, data)
 	}
 	return writeFileAtomic(path, data)
+}
+
+func (f *testFaults) readFile(v *Vault, path string) ([]byte, error) {
+	if r, ok := f.reads.Load(v); ok {
+		return r.(func(string) ([]byte, error))(path)
+	}
+	return readVaultFile(path)
 }
 
 func (f *testFaults) crash(v *Vault, step string) bool {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/keyfile"
 )
 
@@ -49,7 +50,7 @@ type PendingDelete struct {
 
 func (v *Vault) corrupt(err error) *CorruptConfigError {
 	e := &CorruptConfigError{Path: v.path, Err: err}
-	if _, statErr := os.Stat(v.backup); statErr == nil {
+	if _, statErr := os.Lstat(v.backup); statErr == nil {
 		e.Backup = v.backup
 	}
 	return e
@@ -57,17 +58,19 @@ func (v *Vault) corrupt(err error) *CorruptConfigError {
 
 // load reads keys.json. A missing file is an empty vault, unless a backup
 // exists, which means the file was lost and must be restored, not started
-// over. raw is the file's bytes, nil when it does not exist.
+// over. A file that cannot be read (permissions, a link, a pipe) is an
+// *UnreadableConfigError: the backup would not help. raw is the file's
+// bytes, nil when it does not exist.
 func (v *Vault) load() (doc *document, raw []byte, err error) {
-	raw, err = os.ReadFile(v.path)
+	raw, err = v.readFile(v.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, statErr := os.Stat(v.backup); statErr == nil {
+		if _, statErr := os.Lstat(v.backup); statErr == nil {
 			return nil, nil, v.corrupt(errors.New("the file is missing but its backup is there"))
 		}
 		return &document{SchemaVersion: SchemaVersion, Keys: []Key{}}, nil, nil
 	}
 	if err != nil {
-		return nil, nil, v.corrupt(err)
+		return nil, nil, &UnreadableConfigError{Path: v.path, Err: err}
 	}
 	doc, err = decode(raw)
 	if err != nil {
@@ -159,6 +162,11 @@ func (tx *txn) save() error {
 		return err
 	}
 	if tx.raw != nil && !tx.backedUp {
+		// The rename would replace a link or a pipe put there: refused
+		// instead, as everywhere in the folder.
+		if err := lstatVaultFile(tx.v.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 		if err := tx.v.writeFile(tx.v.backup, tx.raw); err != nil {
 			return tx.v.writeError(tx.v.backup, err)
 		}
@@ -175,9 +183,13 @@ func (v *Vault) writeError(path string, err error) error {
 }
 
 // RestoreBackup replaces keys.json with keys.json.bak, the version before the
-// last change: the one step that recovers from a damaged key list (on a
-// healthy one it undoes the last change). The replaced file is kept beside it
-// as keys.json.replaced-<time>, never deleted. Private keys are not touched.
+// last change: the one step that recovers from a damaged key list (one that
+// does not parse) or a lost one. The replaced file is kept beside it as
+// keys.json.replaced-<time>, never deleted. It refuses, changing nothing, a
+// list that reads fine (nothing to restore) and one that cannot be read
+// (permissions, owner, a folder or a link in its place): the older backup
+// would drop the keys added since, whose private keys would stay in the
+// keychain unlisted. Private keys are not touched.
 func (v *Vault) RestoreBackup() error {
 	ctx, cancel := WithInteractiveTimeout(context.Background())
 	defer cancel()
@@ -186,27 +198,33 @@ func (v *Vault) RestoreBackup() error {
 		return err
 	}
 	defer unlock()
-	bak, err := os.ReadFile(v.backup)
+	bak, err := v.readFile(v.backup)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("there is no backup %s to restore: move %s aside and add your .p8 files again", v.backup, v.path)
 	}
 	if err != nil {
-		return fmt.Errorf("reading the backup %s: %w", v.backup, err)
+		return fmt.Errorf("the backup cannot be read, so it was not restored: %w", err)
 	}
 	if _, err := decode(bak); err != nil {
 		return fmt.Errorf("the backup %s cannot be used either (%v): move %s aside and add your .p8 files again", v.backup, err, v.path)
 	}
-	current, err := os.ReadFile(v.path)
+	current, err := v.readFile(v.path)
 	switch {
-	case err == nil && bytes.Equal(current, bak):
-		return nil
-	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("%w; the backup was not restored: it is older and would drop the keys added since", &UnreadableConfigError{Path: v.path, Err: err})
+	default:
+		_, derr := decode(current)
+		if derr == nil {
+			return fmt.Errorf("the key list %s reads fine: nothing to restore (the backup %s is the version before the last change; to go back to it anyway, move %s aside first)", v.path, v.backup, v.path)
+		}
+		if errors.Is(derr, ErrNewerSchema) {
+			return fmt.Errorf("%s: %w; the backup was not restored", v.path, derr)
+		}
 		aside := v.path + ".replaced-" + v.now().UTC().Format("20060102T150405Z")
 		if err := v.writeFile(aside, current); err != nil {
-			return fmt.Errorf("keeping a copy of the damaged key list as %s: %w", aside, err)
+			return fmt.Errorf("keeping a copy of the damaged key list as %s failed (%w), so the backup was not restored: check that the folder %s is writable and the disk is not full, then try again", aside, err, v.dir)
 		}
-	case !errors.Is(err, fs.ErrNotExist):
-		// Unreadable: it will be replaced by the rename without being copied.
 	}
 	if err := v.writeFile(v.path, bak); err != nil {
 		return v.writeError(v.path, err)
@@ -224,11 +242,13 @@ var (
 // maxErrorText bounds the stored lastError.
 const maxErrorText = 500
 
-// cleanErrorText makes an error message safe and small enough to store.
+// cleanErrorText makes an error message safe and small enough to store:
+// credentials removed, then through core.SafeText (the text may be Apple's
+// or a server's), on one line.
 func cleanErrorText(s string) string {
 	s = pemBlockRE.ReplaceAllString(s, "[key removed]")
 	s = jwtRE.ReplaceAllString(s, "[token removed]")
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(core.SafeText(s)), " ")
 	if r := []rune(s); len(r) > maxErrorText {
 		s = string(r[:maxErrorText]) + "…"
 	}
@@ -258,30 +278,51 @@ func removeStaleTemps(dir string) {
 }
 
 // ensurePrivate tightens the folder to 0700 and the files to 0600 where an
-// older version or the user left them looser. Windows has no such modes.
+// older version or the user left them looser. A file that is a link, a pipe
+// or anything but a regular file is refused (checkVaultFile), never
+// chmodded through. Windows has no such modes.
 func ensurePrivate(dir string, files ...string) error {
 	if isWindows {
 		return nil
 	}
-	if err := tighten(dir, 0o700); err != nil {
+	// The folder itself may be a link (dotfile managers make them).
+	fi, err := os.Stat(dir)
+	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if err := tighten(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if perm := fi.Mode().Perm(); perm&^0o700 != 0 {
+		if err := os.Chmod(dir, perm&0o700); err != nil {
+			return fmt.Errorf("making %s private (mode 700): %w", dir, err)
+		}
+	}
+	for _, path := range files {
+		if err := tightenFile(path); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func tighten(path string, mode fs.FileMode) error {
-	fi, err := os.Stat(path)
+// tightenFile makes a file of the folder 0600 through a descriptor opened
+// without following links, so a link put in its place changes nothing. A
+// missing file is fine, and so, here, is one this user may not open: load
+// says why it cannot be read.
+func tightenFile(path string) error {
+	f, err := openVaultFile(path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if fi.Mode().Perm()&^mode != 0 {
-		if err := os.Chmod(path, fi.Mode().Perm()&mode); err != nil {
-			return fmt.Errorf("making %s private (mode %o): %w", path, mode, err)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if perm := fi.Mode().Perm(); perm&^0o600 != 0 {
+		if err := f.Chmod(perm & 0o600); err != nil {
+			return fmt.Errorf("making %s private (mode 600): %w", path, err)
 		}
 	}
 	return nil
@@ -289,8 +330,14 @@ func tighten(path string, mode fs.FileMode) error {
 
 // WriteFilePrivate writes data to path atomically with mode 0600: readers see
 // the old file or the new one, never a mix, and a crash leaves one of them.
-// Used for keys.json and for exports that hold a private key.
+// Used for keys.json and for exports that hold a private key. path must be a
+// regular file or a new path: a symbolic link, a device, a pipe or a folder
+// there is refused and left as it is, since the rename would put a file
+// holding the secret in its place (or, through a link, write elsewhere).
 func WriteFilePrivate(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, and private files are written only to a regular file or a new path: it was left as it is; give another path", path, fileKind(fi))
+	}
 	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -124,14 +124,19 @@ func (r regularFile) check(path string, st fs.FileInfo) error {
 // JSON when the name ends in .json or the text is a JSON object: the Key ID,
 // Issuer ID and kind then come from it. Otherwise it is a .p8, whose Key ID
 // Prepare takes from a name of the form AuthKey_<KEYID>.p8. Data is the key
-// as PKCS#8 PEM and Repairs says what reading it changed. Errors are
-// *ValidationError values on FieldFile.
+// as PKCS#8 PEM and Repairs says what reading it changed. A Key ID in a
+// file must be Apple's shape (only a typed one may be unusual, with a
+// warning): it ends up in shell exports. Errors are *ValidationError values
+// on FieldFile.
 func ParseKeyData(name string, data []byte) (NewKey, error) {
 	text := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
 	if strings.EqualFold(filepath.Ext(name), ".json") || bytes.HasPrefix(text, []byte("{")) {
 		f, err := keyfile.ParseFastlane(data)
 		if err != nil {
 			return NewKey{}, &ValidationError{Field: FieldFile, Err: err}
+		}
+		if warning, _ := keyfile.CheckKeyID(f.KeyID); warning != "" {
+			return NewKey{}, &ValidationError{Field: FieldFile, Err: errors.New(`the fastlane JSON's "key_id" is not a Key ID Apple issues (10 upper-case letters and digits, like 2X9R4HXF34): fix it in the file, copying the Key ID from App Store Connect`)}
 		}
 		return NewKey{KeyID: f.KeyID, IssuerID: f.IssuerID, Kind: f.Kind, Data: f.Key.PEM, FileName: name, Repairs: f.Key.Repairs}, nil
 	}

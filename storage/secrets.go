@@ -52,13 +52,41 @@ func (v *Vault) Credentials(ctx context.Context, id string) (core.Credentials, e
 }
 
 // PrivateKeyPEM returns the key's private key as PKCS#8 PEM, for an export
-// the user asked for. Never log or display it.
+// the user asked for (refused as exportable says). Never log or display it.
 func (v *Vault) PrivateKeyPEM(ctx context.Context, id string) ([]byte, error) {
-	_, parsed, err := v.keyWithSecret(ctx, id)
+	_, parsed, err := v.exportKey(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	return parsed.PEM, nil
+}
+
+// exportKey is keyWithSecret for an export: a key that is not exportable is
+// refused before its private key is read.
+func (v *Vault) exportKey(ctx context.Context, id string) (Key, *keyfile.Key, error) {
+	k, err := v.Get(ctx, id)
+	if err != nil {
+		return Key{}, nil, err
+	}
+	if err := exportable(k); err != nil {
+		return Key{}, nil, err
+	}
+	return v.keyWithSecret(ctx, id)
+}
+
+// exportable refuses a key whose Key ID is not the shape Apple issues, or
+// whose Issuer ID is not what its kind needs: an export is read by shells and
+// CI systems, and keys.json may have been edited, or the Key ID typed past
+// its warning.
+func exportable(k Key) error {
+	name := core.SafeText(k.Name)
+	if warning, err := keyfile.CheckKeyID(k.KeyID); warning != "" || err != nil {
+		return fmt.Errorf("%q is not exported: its Key ID is not one Apple issues (10 upper-case letters and digits, like 2X9R4HXF34): remove the key and add it again with the Key ID shown in App Store Connect", name)
+	}
+	if err := keyfile.CheckIssuerID(k.Kind, k.IssuerID); err != nil {
+		return fmt.Errorf("%q is not exported: %w", name, err)
+	}
+	return nil
 }
 
 // CheckSecrets probes the keychain for every key's private key, each probe
@@ -92,9 +120,10 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 }
 
 // ExportFastlane returns the key as fastlane's API key JSON, private key
-// included: only for an export the user asked for.
+// included: only for an export the user asked for (refused as exportable
+// says).
 func (v *Vault) ExportFastlane(ctx context.Context, id string) ([]byte, error) {
-	k, parsed, err := v.keyWithSecret(ctx, id)
+	k, parsed, err := v.exportKey(ctx, id)
 	if err != nil {
 		return nil, err
 	}

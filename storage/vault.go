@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,11 +105,12 @@ type Vault struct {
 }
 
 // faults is nil in production. The tests (fault_test.go) set it once, before
-// any test runs, to make a vault's file writes fail or its operations end at
-// a step as if the process had died there, and to look at the folder at each
-// step of an atomic write.
+// any test runs, to make a vault's file writes or reads fail or its
+// operations end at a step as if the process had died there, and to look at
+// the folder at each step of an atomic write.
 var faults interface {
 	writeFile(v *Vault, path string, data []byte) error
+	readFile(v *Vault, path string) ([]byte, error)
 	crash(v *Vault, step string) bool
 	atomicStep(path, step string)
 }
@@ -131,12 +133,22 @@ func (v *Vault) writeFile(path string, data []byte) error {
 	return writeFileAtomic(path, data)
 }
 
+// readFile reads keys.json or its backup (readVaultFile).
+func (v *Vault) readFile(path string) ([]byte, error) {
+	if faults != nil {
+		return faults.readFile(v, path)
+	}
+	return readVaultFile(path)
+}
+
 // crash reports whether a test asked the operation to die at step.
 func (v *Vault) crash(step string) bool { return faults != nil && faults.crash(v, step) }
 
 // Open opens the vault in opts.Dir, creating the folder (mode 0700) when
 // needed and tightening the modes of an existing one. It fails only when the
-// folder cannot be made ready: a damaged keys.json surfaces as a
+// folder cannot be made ready, or when keys.json, its backup or its lock is
+// a symbolic link or anything but a regular file (checkVaultFile, which
+// names it and says what to do): a damaged keys.json surfaces as a
 // *CorruptConfigError from List and the other calls, so the caller still
 // holds a Vault to call RestoreBackup on.
 //
@@ -170,7 +182,9 @@ func Open(opts Options) (*Vault, error) {
 		kc:     opts.Keychain,
 		now:    opts.Now,
 		sem:    make(chan struct{}, 1),
-		lock:   flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600)),
+		// Never through a link, never blocking on a pipe (noFollowFlags).
+		lock: flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600),
+			flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollowFlags)),
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the key folder %s: %w: check its parent folder's permissions", dir, err)
@@ -194,6 +208,9 @@ func (v *Vault) tidy() {
 		return
 	}
 	defer func() { <-v.sem }()
+	if err := lstatVaultFile(v.lock.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return // acquire explains
+	}
 	if ok, err := v.lock.TryLock(); !ok || err != nil {
 		return
 	}
@@ -224,6 +241,10 @@ func (v *Vault) acquire(ctx context.Context) (unlock func(), err error) {
 	case v.sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, v.busy(ctx.Err())
+	}
+	if err := lstatVaultFile(v.lock.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		<-v.sem
+		return nil, err
 	}
 	ok, err := v.lock.TryLockContext(ctx, 10*time.Millisecond)
 	if !ok || err != nil {

@@ -17,6 +17,11 @@ type owner interface {
 	actOnRow(row int)
 	headerTapped(col int)
 	setVisibleSelected(on bool)
+	// hovered shows the full text of a cell the pointer is over when the
+	// cell cuts it short; "" when it is not cut or the pointer left.
+	hovered(full string)
+	// showMenu opens the copy menu for a cell at an absolute position.
+	showMenu(row, col int, at fyne.Position)
 }
 
 // actionLook is the row action's button face, the same on every row.
@@ -25,10 +30,10 @@ type actionLook struct {
 	icon  fyne.Resource
 }
 
-// tintAlpha is how strongly a Warning or Danger row is tinted: enough to see
+// TintAlpha is how strongly a Warning or Danger row is tinted: enough to see
 // at a glance in a long list, light enough that the coloured text on it stays
 // readable on a light and on a dark background.
-const tintAlpha = 0x30
+const TintAlpha = 0x30
 
 // cell is the one template widget.Table recycles for every body cell: it
 // holds a text, a checkbox and an action button and shows the one its column
@@ -37,16 +42,21 @@ type cell struct {
 	widget.BaseWidget
 	owner owner
 	row   int // the index into the table's view this cell shows, or -1
+	col   int // the display column
 
 	bg     *canvas.Rectangle
+	focus  *canvas.Rectangle // the band over the row the keyboard is on
 	text   *widget.RichText
 	check  *widget.Check
 	action *widget.Button
+	reason string // why the action is disabled, "" when it is not
 }
 
 func newCell(o owner, look actionLook) *cell {
 	c := &cell{owner: o, row: -1}
 	c.bg = canvas.NewRectangle(color.Transparent)
+	c.focus = canvas.NewRectangle(color.Transparent)
+	c.focus.Hide()
 	c.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleInline})
 	c.check = widget.NewCheck("", func(on bool) { c.owner.toggleRow(c.row, on) })
 	c.check.Hide()
@@ -59,7 +69,45 @@ func newCell(o owner, look actionLook) *cell {
 
 // CreateRenderer lays out the cell's parts.
 func (c *cell) CreateRenderer() fyne.WidgetRenderer {
-	return &cellRenderer{c: c, objects: []fyne.CanvasObject{c.bg, c.text, c.check, c.action}}
+	return &cellRenderer{c: c, objects: []fyne.CanvasObject{c.bg, c.focus, c.text, c.check, c.action}}
+}
+
+// MouseIn shows the whole text of a cut cell below the table.
+func (c *cell) MouseIn(*desktop.MouseEvent) {
+	switch {
+	case c.text.Visible() && c.text.Truncation != fyne.TextTruncateOff:
+		c.owner.hovered(c.text.String())
+	case c.action.Visible() && c.reason != "":
+		c.owner.hovered(c.reason)
+	}
+}
+
+// MouseMoved is part of desktop.Hoverable.
+func (c *cell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut clears what MouseIn showed.
+func (c *cell) MouseOut() { c.owner.hovered("") }
+
+// TappedSecondary opens the copy menu for the cell under a right click.
+func (c *cell) TappedSecondary(e *fyne.PointEvent) {
+	if c.row >= 0 {
+		c.owner.showMenu(c.row, c.col, e.AbsolutePosition)
+	}
+}
+
+// setFocused shows or hides the band of the row the keyboard is on; the
+// colour is the theme's focus colour, as for a focused entry.
+func (c *cell) setFocused(on bool) {
+	if !on {
+		c.focus.Hide()
+		return
+	}
+	fill := c.Theme().Color(theme.ColorNameFocus, fyne.CurrentApp().Settings().ThemeVariant())
+	if c.focus.FillColor != fill || !c.focus.Visible() {
+		c.focus.FillColor = fill
+		c.focus.Show()
+		c.focus.Refresh()
+	}
 }
 
 func (c *cell) showText(s string, mono bool, align fyne.TextAlign, tone Tone) {
@@ -111,9 +159,15 @@ func (c *cell) showCheck(on bool) {
 	c.check.Show()
 }
 
-func (c *cell) showAction() {
+func (c *cell) showAction(reason string) {
 	c.text.Hide()
 	c.check.Hide()
+	c.reason = reason
+	if reason != "" {
+		c.action.Disable()
+	} else {
+		c.action.Enable()
+	}
 	c.action.Show()
 }
 
@@ -156,7 +210,7 @@ func toneTint(tone Tone, th fyne.Theme) color.Color {
 		return color.Transparent
 	}
 	c := color.NRGBAModel.Convert(th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())).(color.NRGBA)
-	c.A = uint8(uint16(c.A) * tintAlpha / 0xff)
+	c.A = uint8(uint16(c.A) * TintAlpha / 0xff)
 	return c
 }
 
@@ -171,12 +225,17 @@ func (r *cellRenderer) Layout(size fyne.Size) {
 	pad := r.c.Theme().Size(theme.SizeNamePadding)
 	r.c.bg.Move(fyne.NewPos(-pad/2, 0))
 	r.c.bg.Resize(fyne.NewSize(size.Width+pad, size.Height))
+	r.c.focus.Move(r.c.bg.Position())
+	r.c.focus.Resize(r.c.bg.Size())
 	r.c.text.Move(fyne.NewPos(0, 0))
-	// A column the user made narrower may now need the ellipsis.
-	if r.c.fitText(size.Width) && r.c.text.Size() == size {
+	// A column made narrower may now need the ellipsis, a wider one may
+	// not. Resize alone does not redo the lines: RichText skips that once
+	// its cached minimum fits, and would keep the old "…".
+	truncation := r.c.fitText(size.Width)
+	r.c.text.Resize(size)
+	if truncation {
 		r.c.text.Refresh()
 	}
-	r.c.text.Resize(size)
 	centre(r.c.check, size)
 	centre(r.c.action, size)
 }

@@ -45,8 +45,13 @@ const (
 type Column[T any] struct {
 	// Title is the header text.
 	Title string
-	// Width is the initial width; 0 means a default of 150.
+	// Width is the column's width; 0 means a default of 150. For the Fill
+	// column it is the least width.
 	Width float32
+	// Fill makes the column take the width the others leave as the window
+	// grows, so a long name is shown whole rather than cut beside empty
+	// space. At most one column should fill; the first one does.
+	Fill bool
 	// Text is the cell text for a row. It is called once per row in SetRows,
 	// not while drawing, so it may format dates or numbers freely.
 	Text func(T) string
@@ -75,6 +80,11 @@ type Action[T any] struct {
 	Icon fyne.Resource
 	// OnTap is called with the row whose button was tapped.
 	OnTap func(T)
+	// Unavailable, when set, says why a row's button is disabled ("" for
+	// enabled); the reason shows below the table on hover. It is asked
+	// while drawing, so it must be cheap; call Redraw when its answers
+	// change.
+	Unavailable func(T) string
 }
 
 // Options configures a Table. Only Columns is required.
@@ -97,12 +107,29 @@ type Options[T any] struct {
 	// Singular and Plural name the rows in the count and in messages
 	// ("1 certificate", "No certificates match “xyz”"). Default: row, rows.
 	Singular, Plural string
+	// SearchText is more text the search box matches for a row, beyond its
+	// filterable columns, such as a UUID kept out of a narrow table.
+	SearchText func(T) string
 	// EmptyText is shown in place of the rows when there are none at all,
 	// e.g. "No certificates in this account yet". See also SetEmptyText.
 	EmptyText string
+	// Copy lists what a row's context menu (a right click) offers to copy
+	// besides the cell clicked, such as its id, UUID or serial number.
+	Copy []CopyField[T]
+	// OnDetails, when set, adds "Show Details" to the context menu and is
+	// called with the row the keyboard is on when Enter is pressed.
+	OnDetails func(T)
 	// OnSelectionChanged is called with the selected rows whenever the
 	// selection changes, by the user or by a method.
 	OnSelectionChanged func(selected []T)
+}
+
+// CopyField is one value of a row that its context menu can copy.
+type CopyField[T any] struct {
+	// Label names the value in the menu: "ID" reads "Copy ID".
+	Label string
+	// Value is the text copied; a row for which it is "" has no such item.
+	Value func(T) string
 }
 
 const defaultColumnWidth = 150
@@ -114,9 +141,11 @@ type Table[T any] struct {
 	opts       Options[T]
 	cols       []Column[T]
 	filterable []bool
-	checkCol   int // display column of the checkboxes, or -1
-	firstData  int // display column of cols[0]
-	actionCol  int // display column of the row action, or -1
+	checkCol   int       // display column of the checkboxes, or -1
+	fillCol    int       // display column that takes the width left, or -1
+	widths     []float32 // each display column's width as configured
+	firstData  int       // display column of cols[0]
+	actionCol  int       // display column of the row action, or -1
 
 	// Per-row data, built once by SetRows.
 	rows   []T
@@ -138,9 +167,10 @@ type Table[T any] struct {
 	selected   map[string]struct{} // keys of the selected rows, visible or not
 	selVisible int                 // how many of view are selected
 
-	table   *widget.Table
+	table   *grid
 	entry   *searchEntry
 	count   *widget.Label
+	full    *widget.Label   // the whole text of the cut cell under the pointer
 	empty   *widget.Label   // the message shown instead of rows; empty text when there is none
 	message *fyne.Container // holds empty over the middle of the table
 	content fyne.CanvasObject
@@ -164,6 +194,7 @@ func New[T any](opts Options[T]) *Table[T] {
 		opts:      opts,
 		cols:      slices.Clone(opts.Columns),
 		checkCol:  -1,
+		fillCol:   -1,
 		actionCol: -1,
 		selected:  map[string]struct{}{},
 	}
@@ -183,6 +214,9 @@ func New[T any](opts Options[T]) *Table[T] {
 	}
 	if opts.RowAction != nil {
 		t.actionCol = t.firstData + len(t.cols)
+	}
+	if i := slices.IndexFunc(t.cols, func(c Column[T]) bool { return c.Fill }); i >= 0 {
+		t.fillCol = t.firstData + i
 	}
 	t.buildUI()
 	t.viewChanged(false)
@@ -205,7 +239,7 @@ func (t *Table[T]) buildUI() {
 	if a := t.opts.RowAction; a != nil {
 		action = actionLook{label: a.Label, icon: a.Icon}
 	}
-	t.table = &widget.Table{
+	t.table = &grid{Table: widget.Table{
 		Length:        func() (int, int) { return len(t.view), t.displayColumns() },
 		CreateCell:    func() fyne.CanvasObject { return newCell(t, action) },
 		UpdateCell:    t.updateCell,
@@ -213,14 +247,18 @@ func (t *Table[T]) buildUI() {
 		CreateHeader:  func() fyne.CanvasObject { return newHeaderCell(t) },
 		UpdateHeader:  t.updateHeader,
 		OnSelected:    t.cellSelected,
-	}
+	}}
+	t.table.onCopy = t.copyFocused
+	t.table.onEnter = t.detailsFocused
 	t.table.ExtendBaseWidget(t.table)
 	if t.checkCol >= 0 {
 		// The checkboxes stay in view when the user scrolls sideways.
 		t.table.StickyColumnCount = 1
 	}
-	for col := range t.displayColumns() {
-		t.table.SetColumnWidth(col, t.columnWidth(col))
+	t.widths = make([]float32, t.displayColumns())
+	for col := range t.widths {
+		t.widths[col] = t.columnWidth(col)
+		t.table.SetColumnWidth(col, t.widths[col])
 	}
 
 	// The message sits over the table so the header stays visible and
@@ -230,7 +268,49 @@ func (t *Table[T]) buildUI() {
 	t.message = container.NewVBox(layout.NewSpacer(), t.empty, layout.NewSpacer())
 	// The count goes below the table: beside the search box, its changing
 	// width would make the box jump as the user types.
-	t.content = container.NewBorder(t.entry, t.count, nil, nil, container.NewStack(t.table, t.message))
+	body := container.New(&fillLayout{fit: t.fitWidth}, t.table, t.message)
+	t.full = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	footer := container.NewBorder(nil, nil, t.count, nil, t.full)
+	t.content = container.NewBorder(t.entry, footer, nil, nil, body)
+}
+
+// fitWidth gives the Fill column what the other columns leave of width.
+func (t *Table[T]) fitWidth(width float32) {
+	if t.fillCol < 0 {
+		return
+	}
+	th := t.table.Theme()
+	pad := th.Size(theme.SizeNamePadding)
+	// Room for the vertical scroll bar, so that a fitting table never
+	// scrolls sideways under it.
+	left := width - th.Size(theme.SizeNameScrollBar)
+	for col, w := range t.widths {
+		if col != t.fillCol {
+			left -= w
+		}
+		left -= pad // the divider after each column
+	}
+	t.table.SetColumnWidth(t.fillCol, max(left, t.widths[t.fillCol]))
+}
+
+// fillLayout stacks its objects over the whole space, after telling fit how
+// wide that space is.
+type fillLayout struct{ fit func(width float32) }
+
+func (l *fillLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	l.fit(size.Width)
+	for _, o := range objects {
+		o.Move(fyne.Position{})
+		o.Resize(size)
+	}
+}
+
+func (l *fillLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	for _, o := range objects {
+		min = min.Max(o.MinSize())
+	}
+	return min
 }
 
 // Widget returns the search box, the table and the row count ("12 of 5,000
@@ -291,6 +371,9 @@ func (t *Table[T]) SortedBy() (col int, ascending bool) {
 	return k.col, k.asc
 }
 
+// All returns every row set, whatever the filter, in the order given.
+func (t *Table[T]) All() []T { return slices.Clone(t.rows) }
+
 // Rows returns the rows shown, in display order.
 func (t *Table[T]) Rows() []T {
 	out := make([]T, len(t.view))
@@ -332,6 +415,10 @@ func (t *Table[T]) ClearSelection() {
 	t.selectionRedraw()
 }
 
+// Redraw draws the rows on screen again, for when what a function of the
+// options answers (such as Action.Unavailable) changed.
+func (t *Table[T]) Redraw() { t.table.Refresh() }
+
 // SetEmptyText changes the text shown when there are no rows at all, for
 // example "Loading…" while the first list is on its way.
 func (t *Table[T]) SetEmptyText(text string) {
@@ -367,6 +454,10 @@ func (t *Table[T]) index() {
 				writeLower(&search, s)
 				search.WriteByte(0) // keeps a word from matching across two cells
 			}
+		}
+		if t.opts.SearchText != nil {
+			writeLower(&search, t.opts.SearchText(r))
+			search.WriteByte(0)
 		}
 		t.bounds[i+1] = int32(search.Len())
 		if t.opts.Key != nil {
@@ -547,6 +638,12 @@ func (t *Table[T]) updateStatus() {
 	}
 	if n := len(t.selected); n > 0 {
 		s += " · " + groupThousands(n) + " selected"
+		// Selected rows the filter hides are still downloaded: say so.
+		if hidden := n - t.selVisible; hidden == n {
+			s += ", hidden by the filter"
+		} else if hidden > 0 {
+			s += ", " + groupThousands(hidden) + " hidden by the filter"
+		}
 	}
 	t.count.SetText(s)
 
@@ -596,7 +693,8 @@ func (t *Table[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		c.row = -1
 		return
 	}
-	c.row = id.Row
+	c.row, c.col = id.Row, id.Col
+	c.setFocused(t.table.focused && id.Row == t.table.focus.Row)
 	i := t.view[id.Row]
 	tone := Normal
 	if t.tones != nil {
@@ -608,7 +706,11 @@ func (t *Table[T]) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		_, on := t.selected[t.keys[i]]
 		c.showCheck(on)
 	case t.actionCol:
-		c.showAction()
+		var reason string
+		if f := t.opts.RowAction.Unavailable; f != nil {
+			reason = f(t.rows[i])
+		}
+		c.showAction(reason)
 	default:
 		col := id.Col - t.firstData
 		cl := &t.cols[col]
@@ -657,6 +759,7 @@ func (t *Table[T]) headerTapped(displayCol int) {
 // here, so it is cleared at once.
 func (t *Table[T]) cellSelected(id widget.TableCellID) {
 	t.table.Unselect(id)
+	t.table.moveFocus(id)
 	if t.checkCol < 0 || id.Row < 0 || id.Row >= len(t.view) {
 		return
 	}

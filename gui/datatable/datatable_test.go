@@ -569,7 +569,7 @@ func TestTonesColourTheirRows(t *testing.T) {
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	tint := func(n fyne.ThemeColorName) color.Color {
 		c := color.NRGBAModel.Convert(th.Color(n, v)).(color.NRGBA)
-		c.A = uint8(uint16(c.A) * tintAlpha / 0xff)
+		c.A = uint8(uint16(c.A) * TintAlpha / 0xff)
 		return c
 	}
 	tests := []struct {
@@ -611,7 +611,7 @@ func TestToneFollowsTheTheme(t *testing.T) {
 		th := variantTheme{Theme: theme.DefaultTheme(), variant: tt.variant, error: tt.error}
 		test.ApplyTheme(t, th)
 		want := tt.error
-		want.A = tintAlpha
+		want.A = TintAlpha
 		bg := h.cellAt(row, colName).bg.FillColor
 		if !equalColor(bg, want) {
 			t.Errorf("variant %d: expired row background %s, want %s", tt.variant, fmtColor(bg), fmtColor(want))
@@ -682,4 +682,92 @@ func TestWithoutKeySetRowsClearsTheSelection(t *testing.T) {
 
 func equalNested(a, b [][]string) bool {
 	return slices.EqualFunc(a, b, func(x, y []string) bool { return slices.Equal(x, y) })
+}
+
+// drawn is the text a cell's RichText draws, ellipsis included.
+func drawn(c *cell) string {
+	var shown string
+	for _, o := range test.WidgetRenderer(c.text).Objects() {
+		if txt, ok := o.(*canvas.Text); ok {
+			shown += txt.Text
+		}
+	}
+	return shown
+}
+
+// Widening a column drops the "…" at once: Fyne's RichText skips laying its
+// rows out again on a resize once it thinks the text fits, so the cell must
+// ask for it.
+func TestWideningAColumnShowsTheWholeText(t *testing.T) {
+	rows := sampleCerts()
+	rows[0].Name = strings.Repeat("Apple Distribution: Long Team ", 4)
+	h := newHarness(t, certOptions(), rows)
+	row := h.rowOf(colName, rows[0].Name)
+	if got := drawn(h.cellAt(row, colName)); !strings.HasSuffix(got, "…") {
+		t.Fatalf("before widening the name is drawn as %q, want it cut with …", got)
+	}
+	// The GL driver asks every object for its minimum size as it draws;
+	// the test driver does not, so ask here: it is what arms the shortcut.
+	cells, _ := h.rendered()
+	for _, c := range cells {
+		c.obj.(*cell).text.MinSize()
+	}
+	h.tbl.table.SetColumnWidth(colName, 900)
+	h.tbl.table.Refresh()
+	if got := drawn(h.cellAt(row, colName)); got != rows[0].Name {
+		t.Errorf("after widening the column the name is drawn as %q, want %q", got, rows[0].Name)
+	}
+}
+
+// The Fill column takes what the window leaves, and never less than its
+// width; the columns then end at the table's right edge.
+func TestFillColumnFollowsTheWindowWidth(t *testing.T) {
+	opts := certOptions()
+	opts.Columns[colName].Fill = true
+	rows := sampleCerts()
+	rows[0].Name = strings.Repeat("Apple Distribution: Long Team ", 3)
+	h := newHarness(t, opts, rows)
+	row := h.rowOf(colName, rows[0].Name)
+	wide := h.cellAt(row, colName).Size().Width
+	if wide < 500 {
+		t.Errorf("at 1500 px the Name column is %v wide, want it to take what the others leave", wide)
+	}
+	if got := drawn(h.cellAt(row, colName)); got != rows[0].Name {
+		t.Errorf("at 1500 px the name is drawn as %q, want it whole", got)
+	}
+	last := h.cellAt(row, colIssued)
+	right := last.Position().X + last.Size().Width
+	if limit := h.tbl.table.Size().Width; right > limit {
+		t.Errorf("the last column ends at %v, past the table's %v: it would scroll sideways", right, limit)
+	}
+
+	h.w.Resize(fyne.NewSize(700, 600))
+	if got := h.cellAt(h.rowOf(colName, rows[0].Name), colName).Size().Width; got != 220 {
+		t.Errorf("in a narrow window the Name column is %v wide, want its least width 220", got)
+	}
+}
+
+func TestSearchTextMatchesWhatNoColumnShows(t *testing.T) {
+	opts := certOptions()
+	opts.SearchText = func(c cert) string { return "uuid-" + c.ID }
+	h := newHarness(t, opts, sampleCerts())
+	h.tbl.SetFilter("UUID-C3")
+	if got := names(h.tbl.Rows()); len(got) != 1 || got[0] != "iOS Distribution: Example Corp" {
+		t.Errorf("searching the extra text shows %q", got)
+	}
+}
+
+func TestCountSaysWhenSelectedRowsAreHidden(t *testing.T) {
+	opts := certOptions()
+	opts.Selectable = true
+	h := newHarness(t, opts, sampleCerts())
+	h.tbl.SelectAll()
+	h.tbl.SetFilter("Bob")
+	if got, want := h.tbl.count.Text, "1 of 5 certificates · 5 selected, 4 hidden by the filter"; got != want {
+		t.Errorf("count reads %q, want %q", got, want)
+	}
+	h.tbl.SetFilter("nothing matches this")
+	if got, want := h.tbl.count.Text, "0 of 5 certificates · 5 selected, hidden by the filter"; got != want {
+		t.Errorf("count reads %q, want %q", got, want)
+	}
 }

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/keyfile/keyfiletest"
+	"github.com/asckeys/asckeys/storage"
+)
+
+// TestKeyStatusNamesKeychainFailures: `keys list` tells a key whose private
+// key is gone (add the .p8 again) from a keychain that is locked, not
+// running or not answering, where the key is fine and re-adding it would be
+// the wrong advice.
+func TestKeyStatusNamesKeychainFailures(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		setup func(kc *storage.MemKeychain, id string)
+		want  []string
+	}{
+		{"locked", func(kc *storage.MemKeychain, _ string) { kc.SetLocked(true) }, []string{"keychain locked", "unlock", "the key is fine"}},
+		{"not running", func(kc *storage.MemKeychain, _ string) {
+			kc.Inject(storage.Fault{Err: &storage.KeychainError{Op: storage.OpGet, Kind: storage.ErrNoKeychain}})
+		}, []string{"no keychain running", "the key is fine"}},
+		{"no answer", func(kc *storage.MemKeychain, _ string) {
+			kc.Inject(storage.Fault{Err: &storage.KeychainError{Op: storage.OpGet, Kind: storage.ErrKeychainTimeout}})
+		}, []string{"keychain did not answer", "prompt"}},
+		{"failing", func(kc *storage.MemKeychain, _ string) { kc.Inject(storage.Fault{}) }, []string{"keychain not reachable", "try again"}},
+		{"missing", func(kc *storage.MemKeychain, id string) { _ = kc.Delete(ctx, id) }, []string{"private key missing from the keychain", "add the .p8 again"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := storage.NewMemKeychain()
+			v, err := storage.Open(storage.Options{Dir: t.TempDir(), Keychain: kc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := keyfiletest.New(t)
+			key, _, err := v.Add(ctx, storage.NewKey{KeyID: "ABCDE12345", IssuerID: "57246542-96fe-1a63-e053-0824d011072a", Kind: core.KindTeam, Data: k.PKCS8})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(kc, key.ID)
+			secrets, err := v.CheckSecrets(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := keyStatus(key, secrets[key.ID])
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("status %q does not say %q", got, w)
+				}
+			}
+			if tc.name != "missing" && strings.Contains(got, ".p8") {
+				t.Errorf("a keychain failure asks for the .p8 again: %q", got)
+			}
+		})
+	}
+}
