@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -28,10 +27,8 @@ type PendingProfile struct {
 	// KeyID is the vault id of the key the profile belongs to.
 	KeyID string `json:"keyId"`
 	// OldID and OldUUID are the profile being replaced.
-	OldID   string `json:"oldId"`
-	OldUUID string `json:"oldUuid"`
-	// Deleted says that the old profile's DELETE succeeded.
-	Deleted          bool      `json:"deleted"`
+	OldID            string    `json:"oldId"`
+	OldUUID          string    `json:"oldUuid"`
 	Name             string    `json:"name"`
 	ProfileType      string    `json:"profileType"`
 	BundleIDID       string    `json:"bundleIdId"`
@@ -51,7 +48,7 @@ func (v *Vault) pendingProfilesPath() string { return filepath.Join(v.dir, Pendi
 // loadPendingProfiles reads the file; a missing one is an empty list.
 func (v *Vault) loadPendingProfiles(forWrite bool) (*pendingProfilesDoc, error) {
 	path := v.pendingProfilesPath()
-	raw, err := os.ReadFile(path)
+	raw, err := readVaultFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &pendingProfilesDoc{SchemaVersion: pendingProfilesSchema}, nil
 	}

@@ -85,3 +85,17 @@ func TestPendingProfilesWriteFailureChangesNothing(t *testing.T) {
 		t.Errorf("a damaged file reads as %v", err)
 	}
 }
+
+func TestPendingProfilesRefusesALink(t *testing.T) {
+	v := openTest(t, NewMemKeychain())
+	elsewhere := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.WriteFile(elsewhere, []byte(`{"schemaVersion":1,"profiles":[{"keyId":"k","oldId":"P"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(v.Dir(), PendingProfilesName)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := v.PendingProfiles("k"); err == nil {
+		t.Errorf("read %v through a link", got)
+	}
+}
