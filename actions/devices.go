@@ -39,6 +39,10 @@ func (d NewDevice) prepare() (NewDevice, error) {
 	if err := core.CheckDevicePlatform(d.Platform); err != nil {
 		return d, err
 	}
+	if len(udid) == 36 && d.Platform != "MAC_OS" {
+		// Apple refuses a hardware UUID for anything but a Mac.
+		return d, fmt.Errorf("%s is a Mac's UUID, which only registers a Mac: use platform MAC_OS, or give the device's UDID", udid)
+	}
 	return d, nil
 }
 

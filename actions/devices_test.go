@@ -63,6 +63,7 @@ func TestRegisterDevice(t *testing.T) {
 		{"bad UDID", NewDevice{Name: "x", UDID: "1234"}, "is not a device UDID", 0, "", ""},
 		{"no name", NewDevice{UDID: strings.Repeat("a", 40)}, "needs a name", 0, "", ""},
 		{"bad platform", NewDevice{Name: "x", UDID: strings.Repeat("a", 40), Platform: "TVOS"}, "device platform", 0, "", ""},
+		{"mac uuid for iOS", NewDevice{Name: "x", UDID: "a1b2c3d4-0000-1111-2222-333344445555", Platform: "IOS"}, "only registers a Mac", 0, "", ""},
 		{"duplicate", NewDevice{Name: "x", UDID: strings.ToUpper(existing.UDID)}, existing.Name, 0, "", ""},
 		{"modern without hyphen", NewDevice{Name: "Jane's iPhone", UDID: "00008030001a35e11a88003a"}, "", 1, "00008030-001A35E11A88003A", "IOS"},
 		{"mac uuid", NewDevice{Name: "Mac mini", UDID: "a1b2c3d4-0000-1111-2222-333344445555"}, "", 1, "A1B2C3D4-0000-1111-2222-333344445555", "MAC_OS"},
