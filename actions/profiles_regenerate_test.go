@@ -111,16 +111,7 @@ func TestRegenerateKeepsTheDefinitionAndReplacesRevokedCertificates(t *testing.T
 func TestRegenerateFailedCreateIsResumed(t *testing.T) {
 	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 30})
 	ctx := context.Background()
-	var target sandbox.ProfileInfo
-	for _, p := range srv.Profiles() {
-		if p.ProfileType == "IOS_APP_STORE" && p.ExpirationDate.After(time.Now()) {
-			target = p
-			break
-		}
-	}
-	if target.ID == "" {
-		t.Fatal("the seed has no valid App Store profile")
-	}
+	target := validProfile(t, srv, "IOS_APP_STORE")
 	found, err := FindProfiles(ctx, r.Lists, []string{target.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -164,13 +155,7 @@ func TestRegenerateFailedCreateIsResumed(t *testing.T) {
 func TestRegenerateRefusesBeforeDeleting(t *testing.T) {
 	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 20})
 	ctx := context.Background()
-	var dev sandbox.ProfileInfo
-	for _, p := range srv.Profiles() {
-		if p.ProfileType == "IOS_APP_DEVELOPMENT" {
-			dev = p
-			break
-		}
-	}
+	dev := validProfile(t, srv, "IOS_APP_DEVELOPMENT")
 	if _, err := SetDevicesStatus(ctx, r.Lists, "DISABLED", dev.DeviceIDs); err != nil {
 		t.Fatal(err)
 	}
@@ -190,4 +175,16 @@ func TestRegenerateRefusesBeforeDeleting(t *testing.T) {
 	if err != nil || len(plan.Definitions[0].DeviceIDs) == 0 {
 		t.Fatalf("with --all-devices: %+v, %v", plan, err)
 	}
+}
+
+// validProfile is the sandbox's first unexpired profile of profileType.
+func validProfile(t *testing.T, srv *sandbox.Server, profileType string) sandbox.ProfileInfo {
+	t.Helper()
+	for _, p := range srv.Profiles() {
+		if p.ProfileType == profileType && p.ExpirationDate.After(time.Now()) {
+			return p
+		}
+	}
+	t.Fatalf("the seed has no valid %s profile", profileType)
+	return sandbox.ProfileInfo{}
 }
