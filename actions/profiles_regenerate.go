@@ -40,18 +40,23 @@ type Regenerated struct {
 }
 
 // RegenerateError is a profile that could not be regenerated. Deleted says
-// whether its old profile is gone: its definition is then kept, and
+// that its old profile is gone, MaybeDeleted that its DELETE may have
+// reached Apple with no answer back: its definition is then kept, and
 // 'asckeys profiles regenerate --resume' finishes it.
 type RegenerateError struct {
-	Name, OldID string
-	Deleted     bool
-	Err         error
+	Name, OldID           string
+	Deleted, MaybeDeleted bool
+	Err                   error
 }
 
 func (e *RegenerateError) Error() string {
-	if e.Deleted {
-		return fmt.Sprintf("the profile %q (id %s) was deleted, but creating it again failed: %v; its definition is kept on this machine: "+
-			"finish with 'asckeys profiles regenerate --resume'", e.Name, e.OldID, e.Err)
+	const resume = "its definition is kept on this machine: finish with 'asckeys profiles regenerate --resume'"
+	switch {
+	case e.Deleted:
+		return fmt.Sprintf("the profile %q (id %s) was deleted, but creating it again failed: %v; %s", e.Name, e.OldID, e.Err, resume)
+	case e.MaybeDeleted:
+		return fmt.Sprintf("the profile %q (id %s) may have been deleted (%v); %s, which deletes it if it is still there and creates it again",
+			e.Name, e.OldID, e.Err, resume)
 	}
 	return fmt.Sprintf("the profile %q (id %s) was left as it was: %v", e.Name, e.OldID, e.Err)
 }
@@ -185,29 +190,37 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 	var mu sync.Mutex
 	done := make([]*Regenerated, len(defs))
 	var errs []error
-	var finished, deleted []string
+	var finished, deleted, started []string
 	var created []core.Profile
 	core.InParallel(ctx, r.Lists.Client.MaxInFlight(), indexes(len(defs)), func(i int) {
 		d := defs[i]
-		fail := func(deletedOld bool, err error) {
+		mu.Lock()
+		started = append(started, d.OldID)
+		mu.Unlock()
+		fail := func(e *RegenerateError) {
 			mu.Lock()
 			defer mu.Unlock()
-			if !deletedOld {
+			if !e.Deleted && !e.MaybeDeleted {
 				finished = append(finished, d.OldID) // nothing to finish later
 			}
-			errs = append(errs, &RegenerateError{Name: d.Name, OldID: d.OldID, Deleted: deletedOld, Err: err})
+			errs = append(errs, e)
 		}
 		if err := del(d); err != nil {
-			fail(false, err)
+			// A DELETE cut short by Ctrl-C or a lost answer may have
+			// reached Apple.
+			maybe := core.IsUnknownOutcome(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+			fail(&RegenerateError{Name: d.Name, OldID: d.OldID, MaybeDeleted: maybe, Err: err})
 			return
 		}
 		mu.Lock()
 		deleted = append(deleted, d.OldID)
 		mu.Unlock()
-		p, _, err := r.Lists.Client.Profiles.Create(ctx, core.ProfileCreate{Name: d.Name, Type: d.ProfileType, BundleIDID: d.BundleIDID,
+		// Once the old profile is gone its successor is made even when the
+		// run is being cancelled (Ctrl-C): a second one ends the program.
+		p, _, err := r.Lists.Client.Profiles.Create(context.WithoutCancel(ctx), core.ProfileCreate{Name: d.Name, Type: d.ProfileType, BundleIDID: d.BundleIDID,
 			CertificateIDs: d.CertificateIDs, DeviceIDs: d.DeviceIDs})
 		if err != nil {
-			fail(true, err)
+			fail(&RegenerateError{Name: d.Name, OldID: d.OldID, Deleted: true, Err: err})
 			return
 		}
 		p.BundleIdentifier = d.BundleIdentifier
@@ -217,12 +230,11 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 		created = append(created, p.Profile)
 		done[i] = &Regenerated{Name: d.Name, OldUUID: d.OldUUID, NewUUID: p.UUID, ID: p.ID}
 	})
-	if ctx.Err() != nil {
-		// Jobs never handed out: their old profiles are untouched.
-		for _, d := range defs {
-			if !slices.Contains(deleted, d.OldID) && !slices.Contains(finished, d.OldID) {
-				finished = append(finished, d.OldID)
-			}
+	// Jobs never handed out (the run was cancelled): their old profiles
+	// are untouched.
+	for _, d := range defs {
+		if !slices.Contains(started, d.OldID) {
+			finished = append(finished, d.OldID)
 		}
 	}
 	// Dropping a definition after the fact cannot lose one still needed:

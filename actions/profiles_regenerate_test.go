@@ -188,3 +188,37 @@ func validProfile(t *testing.T, srv *sandbox.Server, profileType string) sandbox
 	t.Fatalf("the seed has no valid %s profile", profileType)
 	return sandbox.ProfileInfo{}
 }
+
+// A DELETE whose answer was lost may have deleted the profile: its
+// definition is kept, and resume deletes it if it is still there.
+func TestRegenerateDeleteOfUnknownOutcomeKeepsTheDefinition(t *testing.T) {
+	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 30})
+	ctx := context.Background()
+	target := validProfile(t, srv, "IOS_APP_STORE")
+	found, err := FindProfiles(ctx, r.Lists, []string{target.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := r.Plan(ctx, found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultDrop, Times: 10,
+		Match: func(req *http.Request) bool { return req.Method == http.MethodDelete }})
+	_, err = r.Run(ctx, plan)
+	var re *RegenerateError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("err = %v; want one that names --resume", err)
+	}
+	if kept, _ := v.PendingProfiles("key1"); len(kept) != 1 {
+		t.Fatalf("the definition of a profile that may be deleted was dropped: %v", kept)
+	}
+	srv.ClearFaults()
+	done, err := r.Resume(ctx)
+	if err != nil || len(done) != 1 {
+		t.Fatalf("resume: %v, %v", done, err)
+	}
+	if _, err := srv.Profile(target.ID); err == nil {
+		t.Error("resume left the old profile")
+	}
+}

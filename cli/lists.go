@@ -136,7 +136,7 @@ func listCerts(ctx context.Context, env *Env, lf listFlags) (*core.Client, []cor
 }
 
 func newProfilesCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "profiles", Short: "List and download provisioning profiles", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "profiles", Short: "List, download, create, delete and regenerate provisioning profiles", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("say what to do with profiles: %s", subcommandNames(cmd))
 		}}
@@ -206,7 +206,7 @@ func listProfiles(ctx context.Context, env *Env, lf listFlags) (*core.Client, []
 }
 
 func newBundleIDsCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "bundle-ids", Short: "List bundle IDs", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "bundle-ids", Short: "List, register and delete bundle IDs", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("say what to do with bundle IDs: %s", subcommandNames(cmd))
 		}}
@@ -243,7 +243,7 @@ func newBundleIDsCmd(env *Env) *cobra.Command {
 }
 
 func newDevicesCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "devices", Short: "List registered devices", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "devices", Short: "List, register, import, enable, disable and rename devices", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("say what to do with devices: %s", subcommandNames(cmd))
 		}}
