@@ -302,3 +302,35 @@ func TestEndToEndDevicesAndBundleIDs(t *testing.T) {
 		}
 	}
 }
+
+// Refusals that need a world of their own: no device to put in a
+// development profile, and an individual key, each said before any write
+// (the individual key before any request at all).
+func TestEndToEndProvisioningRefusals(t *testing.T) {
+	w, _, _ := provisionWorld(t, sandbox.Config{Seed: 13, Devices: -1, Profiles: 4, BundleIDs: 2})
+	bundle := w.srv.BundleIDs()[0]
+	w.srv.ResetStats()
+	w.fails(1, []string{"profiles", "create", "--name", "Dev", "--type", "IOS_APP_DEVELOPMENT", "--bundle-id", bundle.ID, "--yes"},
+		"at least one device")
+	if n := writes(w.srv.Stats()); n != 0 {
+		t.Errorf("%d writes", n)
+	}
+
+	ind := w.srv.NewKey(core.KindIndividual, sandbox.RoleAdmin)
+	w.ok("keys", "add", "--p8", w.writeKey(ind), "--individual", "--name", "Mine")
+	w.srv.ResetStats()
+	for _, args := range [][]string{
+		{"profiles", "create", "--key", "Mine", "--name", "S", "--type", "IOS_APP_STORE", "--bundle-id", bundle.ID, "--yes"},
+		{"profiles", "delete", "--key", "Mine", "--yes", "X"},
+		{"profiles", "regenerate", "--key", "Mine", "--yes", "X"},
+		{"devices", "register", "--key", "Mine", "--name", "D", "--udid", strings.Repeat("a", 40)},
+		{"devices", "disable", "--key", "Mine", "X"},
+		{"bundle-ids", "create", "--key", "Mine", "--identifier", "com.example.x", "--name", "X"},
+		{"bundle-ids", "delete", "--key", "Mine", "--yes", "X"},
+	} {
+		w.fails(1, args, "individual")
+	}
+	if st := w.srv.Stats(); st.Requests != 0 {
+		t.Errorf("an individual key sent %d requests: %v", st.Requests, st.ByRoute)
+	}
+}
