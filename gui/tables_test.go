@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -429,9 +430,12 @@ func TestRenameAndRemoveAKey(t *testing.T) {
 func TestLoadingShowsProgressAndAFailedRefreshOffersRetry(t *testing.T) {
 	h := newHarness(t, sandbox.Config{Seed: 18, Profiles: 450, BundleIDs: 30})
 	h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
-	// The second page of profiles dawdles, so the progress after the first
-	// page stays on screen while the test looks.
-	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Stall: 3 * time.Second, Match: func(r *http.Request) bool {
+	// The sandbox holds the second page of profiles until the test has seen
+	// the progress after the first page, however slow the machine.
+	held := make(chan struct{})
+	release := sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release)
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Until: held, Match: func(r *http.Request) bool {
 		return r.URL.Path == "/v1/profiles" && r.URL.Query().Get("cursor") != ""
 	}})
 	h.open()
@@ -440,6 +444,7 @@ func TestLoadingShowsProgressAndAFailedRefreshOffersRetry(t *testing.T) {
 		return len(p.body.Objects) == 1 && p.body.Objects[0] == p.loadingBox && p.loadingBar.Visible() &&
 			strings.Contains(p.loadingText.Text, "Loading profiles… 200 of 450")
 	}, func() string { return h.u.view.profiles.loadingText.Text })
+	release()
 	h.waitLoaded()
 
 	// Refresh while Apple fails: the rows stay, the error shows above them.

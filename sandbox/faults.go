@@ -66,6 +66,11 @@ type Fault struct {
 	ContentType string
 	// Stall is how long FaultStall pauses mid-body (default 5 s).
 	Stall time.Duration
+	// Until, when set, makes FaultStall pause until it is closed (or the
+	// client gives up), so a test can look at what a client shows while a
+	// request is held, then let it go, whatever the machine's speed. Stall
+	// is then only a safety net, an hour by default.
+	Until <-chan struct{}
 	// Times is how many matching requests the fault hits in a row (default 1).
 	Times int
 	// Match restricts the fault to the requests it returns true for; nil

@@ -267,12 +267,22 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, rep reply, fault 
 		return
 	}
 	stall := fault.Stall
-	if stall <= 0 {
+	switch {
+	case stall > 0:
+	case fault.Until != nil:
+		stall = time.Hour
+	default:
 		stall = 5 * time.Second
 	}
-	if sleepCtx(r.Context(), stall) {
-		_, _ = w.Write(body[half:])
+	t := time.NewTimer(stall)
+	defer t.Stop()
+	select {
+	case <-fault.Until: // a nil channel never is
+	case <-t.C:
+	case <-r.Context().Done():
+		return
 	}
+	_, _ = w.Write(body[half:])
 }
 
 // abortConnection closes the client's connection without a proper end of
