@@ -109,17 +109,8 @@ func TestRegenerateKeepsTheDefinitionAndReplacesRevokedCertificates(t *testing.T
 }
 
 func TestRegenerateFailedCreateIsResumed(t *testing.T) {
-	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 30})
+	r, srv, v, target, plan := planOneStoreProfile(t)
 	ctx := context.Background()
-	target := validProfile(t, srv, "IOS_APP_STORE")
-	found, err := FindProfiles(ctx, r.Lists, []string{target.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := r.Plan(ctx, found)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusUnprocessableEntity, Times: 5,
 		Match: func(req *http.Request) bool { return req.Method == http.MethodPost && req.URL.Path == "/v1/profiles" }})
 	got, err := r.Run(ctx, plan)
@@ -192,20 +183,11 @@ func validProfile(t *testing.T, srv *sandbox.Server, profileType string) sandbox
 // A DELETE whose answer was lost may have deleted the profile: its
 // definition is kept, and resume deletes it if it is still there.
 func TestRegenerateDeleteOfUnknownOutcomeKeepsTheDefinition(t *testing.T) {
-	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 30})
+	r, srv, v, target, plan := planOneStoreProfile(t)
 	ctx := context.Background()
-	target := validProfile(t, srv, "IOS_APP_STORE")
-	found, err := FindProfiles(ctx, r.Lists, []string{target.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := r.Plan(ctx, found)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultDrop, Times: 10,
 		Match: func(req *http.Request) bool { return req.Method == http.MethodDelete }})
-	_, err = r.Run(ctx, plan)
+	_, err := r.Run(ctx, plan)
 	var re *RegenerateError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("err = %v; want one that names --resume", err)
@@ -221,4 +203,20 @@ func TestRegenerateDeleteOfUnknownOutcomeKeepsTheDefinition(t *testing.T) {
 	if _, err := srv.Profile(target.ID); err == nil {
 		t.Error("resume left the old profile")
 	}
+}
+
+// planOneStoreProfile plans the regeneration of a valid App Store profile.
+func planOneStoreProfile(t *testing.T) (*Regenerator, *sandbox.Server, *storage.Vault, sandbox.ProfileInfo, RegeneratePlan) {
+	t.Helper()
+	r, srv, v := testRegenerator(t, sandbox.Config{Seed: 6, Profiles: 30})
+	target := validProfile(t, srv, "IOS_APP_STORE")
+	found, err := FindProfiles(context.Background(), r.Lists, []string{target.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := r.Plan(context.Background(), found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, srv, v, target, plan
 }
