@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -128,7 +129,7 @@ func pickCertificates(ctx context.Context, l *Lists, profileType string, named [
 		}
 		if !c.ExpirationDate.After(now) {
 			return nil, fmt.Errorf("the certificate %s (%s) expired on %s: choose a valid one, or leave --cert out to use every valid one",
-				c.ID, certificateName(c), c.ExpirationDate.Format("2006-01-02"))
+				c.ID, cmp.Or(c.DisplayName, c.Name), c.ExpirationDate.Format("2006-01-02"))
 		}
 		out = append(out, c)
 	}
@@ -205,13 +206,6 @@ func DeleteProfiles(ctx context.Context, l *Lists, profiles []core.Profile) ([]s
 		done = append(done, p.ID)
 	}
 	return done, nil
-}
-
-func certificateName(c core.Certificate) string {
-	if c.DisplayName != "" {
-		return c.DisplayName
-	}
-	return c.Name
 }
 
 // dedupe drops repeated and empty values, keeping the order.
