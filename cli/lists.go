@@ -192,6 +192,7 @@ func newProfilesCmd(env *Env) *cobra.Command {
 	df.add(download, "with --all: only these profile types", core.ProfileTypes())
 	dl.add(download)
 	cmd.AddCommand(list, download)
+	cmd.AddCommand(newProfilesLocalCmds(env)...)
 	return cmd
 }
 

@@ -149,7 +149,7 @@ func Decode(data []byte, now time.Time) (*Profile, error) {
 		return nil, fmt.Errorf("%w: its UUID \"%s\" is not a UUID (8-4-4-4-12 hex digits), so it cannot name a file", ErrNotProfile, truncate(core.SafeText(pp.UUID), 80))
 	}
 	p := &Profile{
-		UUID:                 strings.ToUpper(pp.UUID),
+		UUID:                 pp.UUID, // as written: it names the file, as Xcode names it
 		Name:                 core.SafeText(pp.Name),
 		TeamName:             core.SafeText(pp.TeamName),
 		AppIDName:            core.SafeText(pp.AppIDName),

@@ -45,7 +45,7 @@ func TestDecodeRealAppleProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.UUID != "55B8FDB4-B7D2-402D-B48B-2523F7B9C384" || p.Name != "test profile" || p.TeamIdentifier != "X8NNQ9CYL2" ||
+	if p.UUID != "55b8fdb4-b7d2-402d-b48b-2523f7b9c384" || p.Name != "test profile" || p.TeamIdentifier != "X8NNQ9CYL2" ||
 		p.BundleIdentifier != "io.codemagic.capybara" || p.Kind != provision.KindDevelopment || p.Platform != "iOS" {
 		t.Errorf("profile = %+v", p)
 	}

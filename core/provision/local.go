@@ -157,11 +157,12 @@ func Scan(folders []string, now time.Time) ([]Installed, []Problem, error) {
 				problems = append(problems, Problem{Path: path, Err: err})
 				continue
 			}
-			in := byUUID[p.UUID]
+			key := strings.ToUpper(p.UUID)
+			in := byUUID[key]
 			if in == nil {
 				in = &Installed{UUID: p.UUID, Name: p.Name, BundleIdentifier: p.BundleIdentifier, Kind: p.Kind,
 					ExpirationDate: p.ExpirationDate, Profile: p}
-				byUUID[p.UUID] = in
+				byUUID[key] = in
 			}
 			for _, f := range dir.names {
 				in.Folders = appendOnce(in.Folders, f)
@@ -235,7 +236,7 @@ func Supersedes(installed []Installed, p *Profile) bool {
 // supersedes is the one rule: newer replaces older when both have the same
 // name and team and newer was created later.
 func supersedes(newer, older *Profile) bool {
-	return newer.UUID != older.UUID && newer.Name == older.Name && newer.TeamIdentifier == older.TeamIdentifier &&
+	return !strings.EqualFold(newer.UUID, older.UUID) && newer.Name == older.Name && newer.TeamIdentifier == older.TeamIdentifier &&
 		newer.CreationDate.After(older.CreationDate)
 }
 
