@@ -14,6 +14,7 @@ import (
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/identity"
+	"github.com/asckeys/asckeys/core/identity/identitytest"
 	"github.com/asckeys/asckeys/core/provision"
 	"github.com/asckeys/asckeys/sandbox"
 	"github.com/asckeys/asckeys/storage"
@@ -68,10 +69,7 @@ func TestEndToEndProfilesOnThisMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := identity.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := identitytest.Key(1)
 	if _, err := vault.StoreIdentityKey(ctx, keys[0].ID, signer); err != nil {
 		t.Fatal(err)
 	}

@@ -277,6 +277,10 @@ and removes the installed profiles each supersedes (same name and team, created 
 					one.Removed = append(one.Removed, r.UUID)
 				}
 				out = append(out, one)
+				if res.Profile.Expired {
+					fmt.Fprintf(env.Stderr, "asckeys: warning: %s (%s) expired on %s: Xcode will not sign with it; regenerate it at App Store Connect\n",
+						res.Profile.Name, res.Profile.UUID, res.Profile.ExpirationDate.Local().Format("2006-01-02"))
+				}
 				if !lf.asJSON {
 					for _, p := range res.Paths {
 						fmt.Fprintln(env.Stdout, p)

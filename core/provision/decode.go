@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
@@ -315,13 +314,10 @@ func safeList(s []string) []string {
 	return out
 }
 
-// truncate shortens s to at most n bytes on a rune boundary.
+// truncate shortens s to at most n bytes, marking the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return core.TruncateUTF8(s, n) + "…"
 }

@@ -1,43 +1,34 @@
 package provision_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
+
+	"github.com/asckeys/asckeys/core/identity/identitytest"
 )
 
 var (
 	signerOnce sync.Once
 	signerCert *x509.Certificate
-	signerKey  *ecdsa.PrivateKey
 )
 
-// signed wraps content in CMS signed data, as a profile is, with a
-// throwaway self-signed certificate.
+// signed wraps content in CMS signed data, as a profile is, signed by a
+// self-signed certificate of no one in particular.
 func signed(t testing.TB, content []byte) []byte {
 	t.Helper()
-	signerOnce.Do(func() {
-		signerKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "test signer"},
-			NotBefore: time.Now().AddDate(-1, 0, 0), NotAfter: time.Now().AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature}
-		der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &signerKey.PublicKey, signerKey)
-		signerCert, _ = x509.ParseCertificate(der)
-	})
+	key := identitytest.Key(0)
+	signerOnce.Do(func() { signerCert = identitytest.Cert(t, key, "test signer", nil, nil) })
 	sd, err := pkcs7.NewSignedData(content)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
-	if err := sd.AddSigner(signerCert, signerKey, pkcs7.SignerInfoConfig{}); err != nil {
+	if err := sd.AddSigner(signerCert, key, pkcs7.SignerInfoConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := sd.Finish()
