@@ -58,13 +58,14 @@ func (a *appleProfiles) content(ctx context.Context, ref string) ([]byte, error)
 	if err := a.list(ctx); err != nil {
 		return nil, err
 	}
-	for _, p := range a.profiles {
-		if strings.EqualFold(p.ID, ref) || (p.UUID != "" && strings.EqualFold(p.UUID, ref)) {
-			data, _, err := a.client.Profiles.Content(ctx, p)
-			return data, err
-		}
+	var found *core.Profile
+	err := pick([]string{ref}, false, len(a.profiles), func(i int) []string { return []string{a.profiles[i].ID, a.profiles[i].UUID} },
+		func(i int) { found = &a.profiles[i] }, "profile")
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a file; %w", core.SafeText(ref), err)
 	}
-	return nil, fmt.Errorf("%q is neither a file nor the id or UUID of a profile at App Store Connect: list them with 'asckeys profiles list'", core.SafeText(ref))
+	data, _, err := a.client.Profiles.Content(ctx, *found)
+	return data, err
 }
 
 // isFile reports whether ref names something on disk (a file, or a pipe that
