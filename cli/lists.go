@@ -193,6 +193,7 @@ func newProfilesCmd(env *Env) *cobra.Command {
 	dl.add(download)
 	cmd.AddCommand(list, download)
 	addProfileWriteCmds(cmd, env)
+	cmd.AddCommand(newProfilesLocalCmds(env)...)
 	return cmd
 }
 

@@ -57,6 +57,10 @@ func safeFileName(s string, maxBytes int) string {
 	return s
 }
 
+// TruncateUTF8 cuts s to at most n bytes without splitting a character: for
+// quoting a piece of untrusted input in a message.
+func TruncateUTF8(s string, n int) string { return truncateUTF8(s, n) }
+
 // truncateUTF8 cuts s to at most n bytes without splitting a character.
 func truncateUTF8(s string, n int) string {
 	if len(s) <= n {
