@@ -21,23 +21,43 @@ import (
 // path cannot fill memory or hang. Errors are *ValidationError values on
 // FieldFile.
 func ReadKeyFile(path string) (NewKey, error) {
-	data, err := readRegular(path)
+	data, err := readRegular(path, keyFileKind)
 	if err != nil {
 		return NewKey{}, &ValidationError{Field: FieldFile, Err: err}
 	}
 	return ParseKeyData(path, data)
 }
 
+// fileKind is what a small file read by readRegular should be: its largest
+// size, what to give instead, and how big the real thing is.
+type fileKind struct {
+	max        int64
+	give, size string
+}
+
+var keyFileKind = fileKind{keyfile.MaxFileSize, giveKeyFile, "a .p8 key is under 1 KiB"}
+
+// MaxP12Size is the largest .p12 ReadP12File reads: a certificate with its
+// key and chain is a few KiB.
+const MaxP12Size = 1 << 20
+
+// ReadP12File reads a .p12 the user gave with the rules ReadKeyFile follows
+// (a regular file, opened once, never a named pipe that would hang, at most
+// MaxP12Size bytes).
+func ReadP12File(path string) ([]byte, error) {
+	return readRegular(path, fileKind{MaxP12Size, "give the .p12 file exported from Keychain Access or 'asckeys certs export'", "a .p12 is a few KiB"})
+}
+
 // readRegular reads a small regular file. The mode is checked before the
 // open, so a named pipe is never opened, and again on the opened file, in
 // case another file was put in its place meanwhile; the open does not block
 // even then (openFlags).
-func readRegular(path string) ([]byte, error) {
+func readRegular(path string, kind fileKind) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	if err := checkRegular(path, st); err != nil {
+	if err := checkRegular(path, st, kind); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, openFlags, 0)
@@ -48,17 +68,17 @@ func readRegular(path string) ([]byte, error) {
 	if st, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	if err := checkRegular(path, st); err != nil {
+	if err := checkRegular(path, st, kind); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, keyfile.MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, kind.max+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return data, nil
 }
 
-const giveKeyFile = "give the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file"
+const giveKeyFile = "give the .p8 file: the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file"
 
 func openError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
@@ -69,21 +89,21 @@ func openError(path string, err error) error {
 
 // checkRegular refuses a folder, a pipe, a device or a socket, and a file too
 // large to be a key.
-func checkRegular(path string, st fs.FileInfo) error {
+func checkRegular(path string, st fs.FileInfo, kind fileKind) error {
 	mode := st.Mode()
 	switch {
 	case mode.IsDir():
-		return fmt.Errorf("%s is a folder: give the .p8 file inside it", path)
+		return fmt.Errorf("%s is a folder: %s", path, kind.give)
 	case mode&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%s is a named pipe, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a named pipe, not a file: %s", path, kind.give)
 	case mode&fs.ModeDevice != 0:
-		return fmt.Errorf("%s is a device, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a device, not a file: %s", path, kind.give)
 	case mode&fs.ModeSocket != 0:
-		return fmt.Errorf("%s is a socket, not a file: %s", path, giveKeyFile)
+		return fmt.Errorf("%s is a socket, not a file: %s", path, kind.give)
 	case !mode.IsRegular():
-		return fmt.Errorf("%s is not a regular file: %s", path, giveKeyFile)
-	case st.Size() > keyfile.MaxFileSize:
-		return fmt.Errorf("%s is %d bytes: a .p8 key is under 1 KiB, so this is not one: %s", path, st.Size(), giveKeyFile)
+		return fmt.Errorf("%s is not a regular file: %s", path, kind.give)
+	case st.Size() > kind.max:
+		return fmt.Errorf("%s is %d bytes: %s, so this is not one: %s", path, st.Size(), kind.size, kind.give)
 	}
 	return nil
 }
