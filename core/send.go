@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -69,9 +70,35 @@ type UnknownOutcomeError struct {
 
 // Error says that the outcome is unknown and what to do.
 func (e *UnknownOutcomeError) Error() string {
-	return fmt.Sprintf("the request to %s was sent to App Store Connect, but no usable answer came back, "+
-		"so the outcome at Apple is unknown: refresh the list of %s to see whether it was done before trying again (%v)",
-		e.Action, e.List, e.Err)
+	return redactTokens(fmt.Sprintf("the request to %s was sent to App Store Connect, but no usable answer came back (%s), "+
+		"so the outcome at Apple is unknown: refresh the list of %s to see whether it was done before trying again",
+		e.Action, e.cause(), e.List))
+}
+
+// cause says what happened to the answer. A *NetworkError's own message
+// ("could not reach App Store Connect") would contradict that the request
+// was sent.
+func (e *UnknownOutcomeError) cause() string {
+	var ne *NetworkError
+	var apiErr *APIError
+	var respErr *ResponseError
+	switch {
+	case errors.As(e.Err, &apiErr):
+		// Its own message says to try again later, which is what must
+		// not be done blindly.
+		return strings.TrimSpace(fmt.Sprintf("Apple's servers answered %d %s", apiErr.StatusCode, apiErr.Code()))
+	case errors.As(e.Err, &respErr):
+		return "the answer was cut short or garbled"
+	case errors.As(e.Err, &ne) && ne.Timeout > 0:
+		return fmt.Sprintf("none within %s", ne.Timeout)
+	case errors.As(e.Err, &ne):
+		return fmt.Sprintf("the connection failed: %v", ne.Err)
+	case errors.Is(e.Err, context.Canceled):
+		return "it was cancelled"
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return "the time allowed ran out"
+	}
+	return e.Err.Error()
 }
 
 // Unwrap returns what happened.

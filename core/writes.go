@@ -44,7 +44,7 @@ func (s *CertificatesService) Create(ctx context.Context, certType, csrPEM strin
 	}{csrPEM, certType}}}
 	res, resp, err := createResource(ctx, s.client, writeOp{http.MethodPost, "create the certificate", "certificates"}, "certificates", doc)
 	if err != nil {
-		return CreatedCertificate{}, resp, fmt.Errorf("%s: %w", what, certificateLimit(certType, err))
+		return CreatedCertificate{}, resp, wrapWrite(what, certificateLimit(certType, err))
 	}
 	var out CreatedCertificate
 	var content certificateContent
@@ -147,7 +147,7 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 		resp.BytesReceived += first.BytesReceived
 	}
 	if err != nil {
-		return CreatedProfile{}, resp, fmt.Errorf("%s: %w", what, err)
+		return CreatedProfile{}, resp, wrapWrite(what, err)
 	}
 	var content profileContent
 	var attrs Profile
@@ -221,7 +221,7 @@ func (s *DevicesService) Register(ctx context.Context, name, udid, platform stri
 	}{name, norm, platform}}}
 	res, resp, err := createResource(ctx, s.client, writeOp{http.MethodPost, "register the device " + norm, "devices"}, "devices", doc)
 	if err != nil {
-		return Device{}, resp, fmt.Errorf("registering the device %s: %w", norm, err)
+		return Device{}, resp, wrapWrite("registering the device "+norm, err)
 	}
 	var d Device
 	if err := decodeAttributes(res, &d); err != nil {
@@ -266,7 +266,7 @@ func (s *DevicesService) Update(ctx context.Context, id string, up DeviceUpdate)
 	doc := writeDocument{Data: writeData{Type: "devices", ID: id, Attributes: up}}
 	got, err := sendWrite[singleDocument[Device]](ctx, s.client, writeOp{http.MethodPatch, "change the device " + id, "devices"}, u, doc, resp)
 	if err != nil {
-		return Device{}, resp, fmt.Errorf("%s: %w", what, err)
+		return Device{}, resp, wrapWrite(what, err)
 	}
 	d := got.Data.Attributes
 	d.ID = firstNonEmpty(got.Data.ID, id)
@@ -296,7 +296,7 @@ func (s *BundleIDsService) Create(ctx context.Context, identifier, name, platfor
 	}{identifier, name, platform}}}
 	res, resp, err := createResource(ctx, s.client, writeOp{http.MethodPost, "register the bundle ID " + identifier, "bundle IDs"}, "bundleIds", doc)
 	if err != nil {
-		return BundleID{}, resp, fmt.Errorf("registering the bundle ID %s: %w", identifier, err)
+		return BundleID{}, resp, wrapWrite("registering the bundle ID "+identifier, err)
 	}
 	var b BundleID
 	if err := decodeAttributes(res, &b); err != nil {
@@ -342,9 +342,20 @@ func deleteResource(ctx context.Context, c *Client, collection, id string, op wr
 	}
 	resp := &Response{}
 	if _, err := sendWrite[struct{}](ctx, c, op, u, nil, resp); err != nil {
-		return resp, fmt.Errorf("%s %s: %w", what, id, err)
+		return resp, wrapWrite(what+" "+id, err)
 	}
 	return resp, nil
+}
+
+// wrapWrite puts what was being done before err, unless err says it
+// already: an unknown outcome names its action, a limit its type.
+func wrapWrite(what string, err error) error {
+	var unknown *UnknownOutcomeError
+	var limit *CertificateLimitError
+	if errors.As(err, &unknown) || errors.As(err, &limit) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // decodeAttributes decodes a created resource's attributes into each of vs.

@@ -366,16 +366,17 @@ func TestWritesAreNotRetriedOnceSent(t *testing.T) {
 		call   func(c *Client) error
 		answer func(w http.ResponseWriter)
 		list   string
+		cause  string
 	}{
-		{"create, connection dropped", create, drop, "certificates"},
-		{"create, 500", create, status(500), "certificates"},
-		{"create, 502", create, status(502), "certificates"},
-		{"create, 504", create, status(504), "certificates"},
-		{"create, 201 cut short", create, garbled, "certificates"},
-		{"revoke, connection dropped", revoke, drop, "certificates"},
-		{"revoke, 500", revoke, status(500), "certificates"},
-		{"delete profile, connection dropped", deleteProfile, drop, "profiles"},
-		{"register device, connection dropped", register, drop, "devices"},
+		{"create, connection dropped", create, drop, "certificates", "the connection failed"},
+		{"create, 500", create, status(500), "certificates", "answered 500 UNEXPECTED_ERROR"},
+		{"create, 502", create, status(502), "certificates", "answered 502"},
+		{"create, 504", create, status(504), "certificates", "answered 504"},
+		{"create, 201 cut short", create, garbled, "certificates", "cut short"},
+		{"revoke, connection dropped", revoke, drop, "certificates", "the connection failed"},
+		{"revoke, 500", revoke, status(500), "certificates", "answered 500"},
+		{"delete profile, connection dropped", deleteProfile, drop, "profiles", "the connection failed"},
+		{"register device, connection dropped", register, drop, "devices", "the connection failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newWriteServer(t, creds, nil, func(_ int, w http.ResponseWriter, _ *http.Request, _ []byte) { tc.answer(w) })
@@ -387,7 +388,7 @@ func TestWritesAreNotRetriedOnceSent(t *testing.T) {
 			if !IsUnknownOutcome(err) {
 				t.Fatalf("got %v, want an unknown outcome", err)
 			}
-			for _, w := range []string{"outcome at Apple is unknown", "refresh the list of " + tc.list} {
+			for _, w := range []string{"outcome at Apple is unknown", "refresh the list of " + tc.list, tc.cause} {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("%q does not say %q", err, w)
 				}
@@ -411,7 +412,8 @@ func TestCancelledCreateHasAnUnknownOutcome(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-arrived; cancel() }()
 	_, _, err := s.client(creds, nil).Profiles.Create(ctx, ProfileCreate{Name: "p", Type: "IOS_APP_STORE", BundleIDID: "B1", CertificateIDs: []string{"C1"}})
-	if !IsUnknownOutcome(err) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "refresh the list of profiles") {
+	if !IsUnknownOutcome(err) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "refresh the list of profiles") ||
+		!strings.Contains(err.Error(), "it was cancelled") {
 		t.Fatalf("got %v", err)
 	}
 	if n := len(s.requests()); n != 1 {
@@ -429,7 +431,8 @@ func TestTimedOutCreateHasAnUnknownOutcome(t *testing.T) {
 	c := s.client(creds, &waits, WithRequestTimeout(50*time.Millisecond))
 	_, _, err := c.BundleIDs.Create(context.Background(), "com.example.app", "x", "IOS")
 	var ne *NetworkError
-	if !IsUnknownOutcome(err) || !errors.As(err, &ne) || ne.Timeout == 0 || !strings.Contains(err.Error(), "refresh the list of bundle IDs") {
+	if !IsUnknownOutcome(err) || !errors.As(err, &ne) || ne.Timeout == 0 || !strings.Contains(err.Error(), "refresh the list of bundle IDs") ||
+		!strings.Contains(err.Error(), "none within 50ms") {
 		t.Fatalf("got %v", err)
 	}
 	if n := len(s.requests()); n != 1 || len(waits) != 0 {
@@ -527,7 +530,7 @@ func TestCreateRetriedAfterADialError(t *testing.T) {
 
 // A PATCH does the same when sent twice: it is retried after a 500 and a
 // dropped connection, as reads are.
-func TestDeviceUpdateRetriedAsAReads(t *testing.T) {
+func TestDeviceUpdateRetriedAsReadsAre(t *testing.T) {
 	creds := testCreds(t, KindTeam)
 	s := newWriteServer(t, creds, nil, func(n int, w http.ResponseWriter, _ *http.Request, _ []byte) {
 		switch n {
