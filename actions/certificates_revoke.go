@@ -76,16 +76,23 @@ type RevokeResult struct {
 	KeysDeleted int `json:"-"`
 }
 
+// Unrevoked is the result of revoking nothing (a dry run): the affected
+// profiles, no certificate revoked; empty lists, not null, in JSON.
+func (p RevokePlan) Unrevoked() RevokeResult {
+	res := RevokeResult{Revoked: []string{}, AffectedProfiles: p.Affected}
+	if res.AffectedProfiles == nil {
+		res.AffectedProfiles = []AffectedProfile{}
+	}
+	return res
+}
+
 // Revoke revokes the plan's certificates, one DELETE each, in order, and
 // stops at the first failure, whose error says which were revoked already.
 // The private keys stay in the keychain (a revoked certificate's key signs
 // nothing Apple accepts, but removing a secret is the user's call) unless
 // deleteKeys.
 func Revoke(ctx context.Context, d Deps, plan RevokePlan, deleteKeys bool) (RevokeResult, error) {
-	res := RevokeResult{Revoked: []string{}, AffectedProfiles: plan.Affected}
-	if res.AffectedProfiles == nil {
-		res.AffectedProfiles = []AffectedProfile{}
-	}
+	res := plan.Unrevoked()
 	var byCert map[string]string
 	if deleteKeys {
 		var err error

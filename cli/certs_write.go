@@ -123,7 +123,7 @@ func newCertsRevokeCmd(env *Env) *cobra.Command {
 			}
 			if dryRun {
 				if asJSON {
-					return writeJSON(env.Stdout, actions.RevokeResult{Revoked: []string{}, AffectedProfiles: nonNil(plan.Affected)})
+					return writeJSON(env.Stdout, plan.Unrevoked())
 				}
 				fmt.Fprintln(env.Stdout, "Dry run: nothing was revoked.")
 				return nil
@@ -156,13 +156,6 @@ func newCertsRevokeCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print {revoked:[ids], affectedProfiles:[{id,name,uuid}]}")
 	return cmd
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func printRevokePlan(out io.Writer, plan actions.RevokePlan) {

@@ -272,6 +272,11 @@ func TestEndToEndCertificates(t *testing.T) {
 			t.Errorf("revoke --dry-run does not say %q:\n%s", want, r.stdout)
 		}
 	}
+	var dry map[string][]any
+	if err := json.Unmarshal([]byte(w.ok("certs", "revoke", made.ID, "--dry-run", "--json").stdout), &dry); err != nil ||
+		dry["revoked"] == nil || len(dry["revoked"]) != 0 || len(dry["affectedProfiles"]) != 1 {
+		t.Errorf("revoke --dry-run --json = %v (%v)", dry, err)
+	}
 	w.fails(2, []string{"certs", "revoke", made.ID}, "--yes")
 	w.fails(1, []string{"certs", "revoke", made.ID, "NOSUCHCERT", "--yes"}, "NOSUCHCERT")
 	if w.writes() != writes {
