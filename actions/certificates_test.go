@@ -3,11 +3,13 @@ package actions
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/identity"
@@ -186,5 +188,37 @@ func TestActionsImportsNoFrontEnd(t *testing.T) {
 		if strings.HasPrefix(dep, "fyne.io/") || dep == "github.com/asckeys/asckeys/gui" || dep == "github.com/asckeys/asckeys/cli" {
 			t.Errorf("actions depends on %s", dep)
 		}
+	}
+}
+
+// A create whose answer never came is an unknown outcome: the error says so
+// and how to check, nothing is sent again, and the certificate Apple issued
+// meanwhile is listed with its key here.
+func TestCreateCertificateUnknownOutcome(t *testing.T) {
+	srv := sandbox.StartTest(t, sandbox.Config{Seed: 56, Certificates: -1, Profiles: -1, BundleIDs: 1, Devices: 1})
+	d := testDeps(t, srv, core.KindTeam)
+	srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Stall: time.Minute,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/v1/certificates" }})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(srv.Certificates()) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel() // Apple issued it; the answer is still under way
+	}()
+	_, err := CreateCertificate(ctx, d, "DEVELOPMENT", "")
+	if err == nil || !strings.Contains(err.Error(), "certs list") {
+		t.Fatalf("an unanswered create: %v", err)
+	}
+	if n := srv.Stats().ByRoute["POST /v1/certificates"]; n != 1 {
+		t.Errorf("%d POSTs, want 1: a create that may have reached Apple is never sent again", n)
+	}
+	certs, _, err := d.Client.Certificates.List(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := WithPrivateKeys(context.Background(), d, certs)
+	if err != nil || len(rows) != 1 || !rows[0].HasPrivateKey {
+		t.Errorf("after the unknown outcome: %v, %+v", err, rows)
 	}
 }

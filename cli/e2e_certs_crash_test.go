@@ -94,6 +94,7 @@ func TestEndToEndCertsCreateSurvivesKills(t *testing.T) {
 	if got := w.srv.Stats().Requests - before; got != 1 {
 		t.Errorf("the listing after the match sent %d requests, want 1 (no content fetch)", got)
 	}
+	w.identityKeys() // every key made here joins the leak check
 	w.noKeyMaterialInFiles()
 }
 
