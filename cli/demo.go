@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,6 +62,26 @@ memory and in a throwaway folder: your own keychain and settings are never touch
 	return cmd
 }
 
+// demoRoom says which certificate types the demo team can still create and
+// which are at Apple's limit, as a real team of that size would be: making
+// room means revoking one, as with Apple.
+func demoRoom(srv *sandbox.Server) string {
+	var room, full []string
+	for _, t := range core.CreatableCertificateTypes() {
+		switch n := srv.CertificateRoom(t, core.KindTeam); {
+		case n == 0:
+			full = append(full, t)
+		case n > 0:
+			room = append(room, fmt.Sprintf("%s (%d more)", t, n))
+		}
+	}
+	msg := "Demo certificates: room for " + strings.Join(room, ", ")
+	if len(full) > 0 {
+		msg += "; at Apple's limit, so revoke one first: " + strings.Join(full, ", ")
+	}
+	return msg + "."
+}
+
 type demo struct {
 	srv *sandbox.Server
 	dir string
@@ -105,6 +126,7 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 	}
 	hint := fmt.Sprintf("Demo: another sandbox key (Developer role) to try Add New with is %s, Issuer ID %s.", p8, second.IssuerID)
 	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\nEverything is thrown away when the window closes.\n", d.srv.URL(), hint)
+	fmt.Fprintln(env.Stdout, demoRoom(d.srv))
 
 	d.win = window.Options{
 		Title:       core.AppName + " (demo)",

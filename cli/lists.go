@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/asckeys/asckeys/actions"
 	"github.com/asckeys/asckeys/core"
 )
 
@@ -43,14 +44,18 @@ func upper(vals []string) []string {
 
 // withClient resolves the key and makes its client.
 func withClient(ctx context.Context, env *Env, ref string) (*core.Client, error) {
-	s, k, err := openKey(ctx, env, ref)
-	if err != nil {
-		return nil, err
+	d, err := provisioningDeps(ctx, env, ref)
+	return d.Client, err
+}
+
+// provisioningDeps is actionDeps for a command that needs the client: an
+// individual key is refused before any request.
+func provisioningDeps(ctx context.Context, env *Env, ref string) (actions.Deps, error) {
+	d, err := actionDeps(ctx, env, ref)
+	if err == nil && d.Client == nil {
+		err = fmt.Errorf("%s is an individual key: %w", d.Key.Name, core.ErrIndividualKeyProvisioning)
 	}
-	if !k.Kind.CanProvision() {
-		return nil, fmt.Errorf("%s is an individual key: %w", k.Name, core.ErrIndividualKeyProvisioning)
-	}
-	return s.client(ctx, k)
+	return d, err
 }
 
 func expires(t core.Time, now time.Time) string {
@@ -61,7 +66,7 @@ func expires(t core.Time, now time.Time) string {
 }
 
 func newCertsCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "certs", Aliases: []string{"certificates"}, Short: "List and download signing certificates", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "certs", Aliases: []string{"certificates"}, Short: "List, create, download, export, import and revoke signing certificates", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("say what to do with certificates: %s", subcommandNames(cmd))
 		}}
@@ -72,17 +77,31 @@ func newCertsCmd(env *Env) *cobra.Command {
 		Example: "  asckeys certs list --type DISTRIBUTION,IOS_DISTRIBUTION",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, certs, err := listCerts(cmd.Context(), env, lf)
+			ctx := cmd.Context()
+			d, err := provisioningDeps(ctx, env, lf.key)
 			if err != nil {
 				return err
 			}
+			certs, _, err := d.Client.Certificates.List(ctx, &core.CertificateListOptions{Types: upper(lf.types)})
+			if err != nil {
+				return err
+			}
+			rows, err := actions.WithPrivateKeys(ctx, d, certs)
+			if err != nil {
+				// The list is still right; only the KEY column is unknown.
+				fmt.Fprintln(env.Stderr, "asckeys: warning: "+oneLine(err.Error()))
+			}
 			if lf.asJSON {
-				return writeJSON(env.Stdout, certs)
+				return writeJSON(env.Stdout, rows)
 			}
 			now := time.Now()
-			t := newTable(env.Stdout, "NAME", "TYPE", "PLATFORM", "SERIAL", "EXPIRES", "ID")
-			for _, c := range certs {
-				t.row(dash(certName(c)), core.CertificateTypeLabel(c.CertificateType), core.PlatformLabel(c.Platform), c.SerialNumber, expires(c.ExpirationDate, now), c.ID)
+			t := newTable(env.Stdout, "NAME", "TYPE", "PLATFORM", "SERIAL", "EXPIRES", "KEY", "ID")
+			for _, c := range rows {
+				key := "—"
+				if c.HasPrivateKey {
+					key = "here"
+				}
+				t.row(dash(certName(c.Certificate)), core.CertificateTypeLabel(c.CertificateType), core.PlatformLabel(c.Platform), c.SerialNumber, expires(c.ExpirationDate, now), key, c.ID)
 			}
 			return t.flush()
 		},
@@ -116,6 +135,7 @@ func newCertsCmd(env *Env) *cobra.Command {
 	df.add(download, "with --all: only these certificate types", core.CertificateTypes())
 	dl.add(download)
 	cmd.AddCommand(list, download)
+	addCertsWriteCmds(cmd, env)
 	return cmd
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/asckeys/asckeys/core"
 )
 
 // CertInfo is what the sandbox holds about a certificate, for tests to
@@ -247,4 +249,17 @@ func (s *Server) CA() (*x509.Certificate, error) {
 		return nil, err
 	}
 	return s.pki.ca, nil
+}
+
+// CertificateRoom is how many more certificates of certType a team key of
+// kind can create before Apple's limit for the type answers 409, by the
+// rules POST /v1/certificates applies; -1 when the type has no limit.
+func (s *Server) CertificateRoom(certType string, kind core.KeyKind) int {
+	limit := certLimit(certType, kind)
+	if limit == 0 {
+		return -1
+	}
+	s.data.mu.RLock()
+	defer s.data.mu.RUnlock()
+	return max(0, limit-s.data.currentCerts(certType, s.now()))
 }

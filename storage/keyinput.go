@@ -46,6 +46,19 @@ type regularFile struct {
 var keyFileRules = regularFile{hint: giveKeyFile, inside: "the .p8 file", limit: keyfile.MaxFileSize,
 	tooLarge: "a .p8 key is under 1 KiB, so this is not one"}
 
+// MaxP12Size is the largest .p12 ReadP12File reads: a certificate with its
+// key and chain is a few KiB.
+const MaxP12Size = 1 << 20
+
+// ReadP12File reads a .p12 the user gave with the rules ReadKeyFile follows
+// (a regular file, opened once, never a named pipe that would hang, at most
+// MaxP12Size bytes).
+func ReadP12File(path string) ([]byte, error) {
+	r := regularFile{hint: "give the .p12 file exported from Keychain Access or 'asckeys certs export'",
+		inside: "the .p12 file", limit: MaxP12Size, tooLarge: "a .p12 is a few KiB"}
+	return r.read(path)
+}
+
 // ReadTextFile reads a small regular file the user named (a device list,
 // for example), by the rules key files are read with: a named pipe, device
 // or folder is refused without being opened, so a wrong path cannot hang,
@@ -89,7 +102,7 @@ func (r regularFile) read(path string) ([]byte, error) {
 	return data, nil
 }
 
-const giveKeyFile = "give the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file"
+const giveKeyFile = "give the .p8 file: the AuthKey_XXXXXXXXXX.p8 file you downloaded from App Store Connect, or a fastlane API key .json file"
 
 func openError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {

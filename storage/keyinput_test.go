@@ -30,7 +30,7 @@ func TestReadKeyFileRefusesWhatIsNotAKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := append([]refusal{
-		{"folder", dir, []string{"is a folder", "give the .p8 file inside it"}},
+		{"folder", dir, []string{"is a folder", "give the .p8 file"}},
 		{"oversize file", huge, []string{"65537 bytes", "not one", "AuthKey_XXXXXXXXXX.p8"}},
 		{"missing file", filepath.Join(dir, "nothing.p8"), []string{"does not exist", "check the path"}},
 	}, specialFiles(t, dir)...)
