@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -219,6 +220,11 @@ func TestEndToEndCertificates(t *testing.T) {
 	if m, _ := os.ReadFile(modern); func() error { _, err := identity.DecodeP12(m, password); return err }() != nil {
 		t.Error("the --modern .p12 does not read back")
 	}
+	// What other tools read: OpenSSL opens both, and each holds the
+	// certificate Apple issued and the private key that matches it.
+	for _, f := range []string{p12, modern} {
+		opensslHoldsIdentity(t, f, password, info.DER)
+	}
 
 	// A certificate made on another machine: no key here, then imported.
 	other, err := identity.NewKey()
@@ -319,4 +325,40 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// opensslHoldsIdentity checks with `openssl pkcs12` (what build machines and
+// Keychain-less tools use) that the .p12 at path opens with password and
+// holds the certificate der and a private key whose public key is the
+// certificate's.
+func opensslHoldsIdentity(t *testing.T, path, password string, der []byte) {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatal("openssl is not installed: make deps-test installs it (the .p12 checks need it)")
+	}
+	run := func(args ...string) []byte {
+		out, err := exec.Command(openssl, append([]string{"pkcs12", "-in", path, "-passin", "pass:" + password}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl pkcs12 %s on %s: %v\n%s", strings.Join(args, " "), filepath.Base(path), err, out)
+		}
+		return out
+	}
+	run("-info", "-noout")
+	certBlock, _ := pem.Decode(run("-nokeys", "-clcerts"))
+	if certBlock == nil || !bytes.Equal(certBlock.Bytes, der) {
+		t.Fatalf("openssl finds no certificate, or another one, in %s", filepath.Base(path))
+	}
+	keyPEM := run("-nocerts", "-nodes")
+	key, err := identity.ParseKeyPEM(keyPEM[bytes.Index(keyPEM, []byte("-----BEGIN")):])
+	if err != nil {
+		t.Fatalf("openssl's key from %s does not parse: %v", filepath.Base(path), err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !identity.Matches(cert, key) {
+		t.Errorf("the private key in %s is not the certificate's", filepath.Base(path))
+	}
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages ASC Keys needs to build (cgo, X11/GL headers),
-# to test (Xvfb, D-Bus, GNOME Keyring, xdotool, ImageMagick) and, with
+# to test (Xvfb, D-Bus, GNOME Keyring, xdotool, ImageMagick, OpenSSL) and, with
 # --windows, to cross-compile for Windows. Only what is missing is installed,
 # and the script says what it installs; a second run is quick and silent.
 #
@@ -48,7 +48,7 @@ esac
 if command -v apt-get >/dev/null; then
 	pkgs=()
 	[ $want_build -eq 1 ] && pkgs+=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-	[ $want_test -eq 1 ] && pkgs+=(xvfb xauth dbus-daemon gnome-keyring xdotool imagemagick)
+	[ $want_test -eq 1 ] && pkgs+=(xvfb xauth dbus-daemon gnome-keyring xdotool imagemagick openssl)
 	[ $want_windows -eq 1 ] && pkgs+=(gcc-mingw-w64-x86-64)
 	missing=()
 	for p in "${pkgs[@]}"; do
@@ -64,7 +64,7 @@ if command -v apt-get >/dev/null; then
 elif command -v dnf >/dev/null; then
 	pkgs=()
 	[ $want_build -eq 1 ] && pkgs+=(gcc pkgconf-pkg-config mesa-libGL-devel libX11-devel libXcursor-devel libXrandr-devel libXinerama-devel libXi-devel libXxf86vm-devel)
-	[ $want_test -eq 1 ] && pkgs+=(xorg-x11-server-Xvfb xorg-x11-xauth dbus-daemon gnome-keyring xdotool ImageMagick)
+	[ $want_test -eq 1 ] && pkgs+=(xorg-x11-server-Xvfb xorg-x11-xauth dbus-daemon gnome-keyring xdotool ImageMagick openssl)
 	[ $want_windows -eq 1 ] && pkgs+=(mingw64-gcc)
 	missing=()
 	for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
