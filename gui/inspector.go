@@ -124,7 +124,7 @@ func (ps *profiles) inspect(f profileFile, done func()) *modal {
 	sig.Importance = signatureImportance(p)
 	// The tree and lists scroll inside a fixed least height.
 	area := canvas.NewRectangle(color.Transparent)
-	area.SetMinSize(fyne.NewSize(0, 320))
+	area.SetMinSize(fyne.NewSize(0, 420))
 	content := container.NewBorder(nil, sig, nil, nil, container.NewStack(area, tabs))
 
 	var m *modal

@@ -216,7 +216,7 @@ func TestOnThisMacListsTheInstalledProfilesAndCleansUpTheExpired(t *testing.T) {
 	h.waitFor("the inventory", func() bool { return len(h.u.local.table.All()) == 2 && !h.u.local.scanning }, h.screenText)
 	h.do(func() {
 		s := h.screenText()
-		for _, want := range []string{expired.Name, valid.Name, "expired", "valid", "Xcode 16+, older Xcode", "Skipped: ", "junk.mobileprovision",
+		for _, want := range []string{expired.Name, valid.Name, "expired", "valid", "both", "Skipped: ", "junk.mobileprovision",
 			"2 profiles: 1 valid, 1 expired, 0 superseded"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("the inventory does not show %q:\n%s", want, s)
@@ -224,7 +224,7 @@ func TestOnThisMacListsTheInstalledProfilesAndCleansUpTheExpired(t *testing.T) {
 		}
 		h.u.local.superseded.SetChecked(false)
 	})
-	h.tapIn(h.win.Canvas().Content(), "Remove 1 profile…")
+	h.tapIn(h.win.Canvas().Content(), "Clean Up…")
 	ask := h.waitDialog("Remove Installed Profiles?")
 	h.do(func() {
 		s := strings.Join(texts(ask), "\n")

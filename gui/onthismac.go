@@ -43,13 +43,13 @@ type onThisMac struct {
 func (v *onThisMac) buildUI() {
 	v.table = datatable.New(datatable.Options[provision.Installed]{
 		Columns: []datatable.Column[provision.Installed]{
-			{Title: "Name", Width: 220, Fill: true, Filterable: true, Text: func(in provision.Installed) string { return in.Name }},
-			{Title: "Bundle ID", Width: 185, Filterable: true, Text: func(in provision.Installed) string { return in.BundleIdentifier }},
+			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: func(in provision.Installed) string { return in.Name }},
+			{Title: "Bundle ID", Width: 170, Filterable: true, Text: func(in provision.Installed) string { return in.BundleIdentifier }},
 			{Title: "Kind", Width: 110, Filterable: true, Text: func(in provision.Installed) string { return profileKindLabel(in.Kind) }},
 			{Title: "Expires", Width: 195, Text: func(in provision.Installed) string { return expiresText(in.ExpirationDate) },
 				Sort: byTime(func(in provision.Installed) time.Time { return in.ExpirationDate })},
-			{Title: "State", Width: 105, Filterable: true, Text: func(in provision.Installed) string { return in.State }},
-			{Title: "Folders", Width: 170, Text: v.folderLabel},
+			{Title: "State", Width: 100, Filterable: true, Text: func(in provision.Installed) string { return in.State }},
+			{Title: "Folders", Width: 120, Text: v.folderLabel},
 		},
 		Tone: func(in provision.Installed) datatable.Tone {
 			switch in.State {
@@ -92,9 +92,12 @@ func (v *onThisMac) buildUI() {
 	v.content = container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil, v.table.Widget())
 }
 
-// folderLabel names the folders a profile is in, briefly, as the command
-// line does.
+// folderLabel names the folders a profile is in, briefly: "both" is the
+// usual case, so only a profile missing from one stands out.
 func (v *onThisMac) folderLabel(in provision.Installed) string {
+	if len(v.folders) == 2 && len(in.Folders) == 2 {
+		return "both"
+	}
 	var names []string
 	for _, f := range in.Folders {
 		switch {
@@ -160,16 +163,14 @@ func (v *onThisMac) doomed() []provision.Installed {
 	return provision.Select(v.table.All(), v.expired.Checked, v.superseded.Checked)
 }
 
-// updateCleanUp enables Clean Up when it has something to remove.
+// updateCleanUp enables Clean Up when it has something to remove. Its
+// label stays put (the confirmation counts), so the footer keeps its layout.
 func (v *onThisMac) updateCleanUp() {
-	n := len(v.doomed())
-	if v.scanning || n == 0 {
-		v.cleanUp.SetText("Clean Up…")
+	if v.scanning || len(v.doomed()) == 0 {
 		v.cleanUp.Disable()
-		return
+	} else {
+		v.cleanUp.Enable()
 	}
-	v.cleanUp.SetText(fmt.Sprintf("Remove %s…", plural(n, "profile", "profiles")))
-	v.cleanUp.Enable()
 }
 
 // onCleanUp asks, listing every profile it would remove, then removes them
