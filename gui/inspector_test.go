@@ -2,6 +2,7 @@ package gui
 
 import (
 	"bytes"
+	"context"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/identity"
+	"github.com/asckeys/asckeys/core/identity/identitytest"
 	"github.com/asckeys/asckeys/core/provision"
 	"github.com/asckeys/asckeys/sandbox"
 )
@@ -93,10 +96,12 @@ func TestDroppingProfilesOpensAnInspectorEachWithInstallAndReveal(t *testing.T) 
 	info, p := h.sandboxProfile(func(p *provision.Profile) bool { return len(p.Devices) > 0 && len(p.Entitlements) > 0 })
 	good := h.writeFile("Dev.mobileprovision", info.Content)
 	bad := h.writeFile("Broken.mobileprovision", []byte("not a profile"))
+	otherInfo, other := h.sandboxProfile(func(o *provision.Profile) bool { return o.UUID != p.UUID })
+	second := h.writeFile("Other.MOBILEPROVISION", otherInfo.Content)
 	var opened []string
 	h.do(func() {
 		h.u.downloads.openURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
-		h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(bad), fstorage.NewFileURI(good)})
+		h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(bad), fstorage.NewFileURI(good), fstorage.NewFileURI(second)})
 	})
 
 	// The bad file first, named, then the good one's inspector.
@@ -154,6 +159,11 @@ func TestDroppingProfilesOpensAnInspectorEachWithInstallAndReveal(t *testing.T) 
 		}
 	})
 	installedFile(t, folders, p.UUID, info.Content)
+
+	// The next file's inspector opens once this one is closed.
+	h.tapIn(res, "Done")
+	h.tapIn(top, "Close")
+	h.waitDialog(other.UUID)
 }
 
 func TestInstallingSelectedProfilesFromTheProfilesTab(t *testing.T) {
@@ -242,4 +252,42 @@ func TestOnThisMacListsTheInstalledProfilesAndCleansUpTheExpired(t *testing.T) {
 			t.Errorf("the valid profile was removed from %s: %v", dir, err)
 		}
 	}
+}
+
+func TestTheInspectorMarksACertificateWhosePrivateKeyIsHere(t *testing.T) {
+	profileHome(t)
+	h := newHarness(t, sandbox.Config{Seed: 34, Certificates: 4, Profiles: 4, BundleIDs: 2})
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	ctx := context.Background()
+	signer := identitytest.Key(1)
+	if _, err := h.vault.StoreIdentityKey(ctx, k.ID, signer); err != nil {
+		t.Fatal(err)
+	}
+	csr, err := identity.CSR(signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h.opts.NewClient(core.Credentials{KeyID: tk.KeyID, IssuerID: tk.IssuerID, Kind: tk.Kind, PrivateKey: tk.PrivateKey})
+	cert, _, err := c.Certificates.Create(ctx, "IOS_DISTRIBUTION", string(csr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, _, err := c.Profiles.Create(ctx, core.ProfileCreate{Name: "Mine", Type: "IOS_APP_STORE", BundleIDID: h.srv.BundleIDs()[0].ID, CertificateIDs: []string{cert.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := h.srv.Profile(created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := h.writeFile("Mine.mobileprovision", full.Content)
+	h.open()
+	h.do(func() { h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(path)}) })
+	top := h.waitDialog("Signature:")
+	h.do(func() {
+		findAll[*container.AppTabs](top)[0].SelectIndex(3)
+		if s := strings.Join(texts(top), "\n"); !strings.Contains(s, "Private key: here") || strings.Contains(s, "Private key: missing") {
+			t.Errorf("the certificate's key is in the vault, but the inspector says:\n%s", s)
+		}
+	})
 }
