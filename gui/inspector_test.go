@@ -291,3 +291,41 @@ func TestTheInspectorMarksACertificateWhosePrivateKeyIsHere(t *testing.T) {
 		}
 	})
 }
+
+func TestInstallingWithADeveloperKeySaysPerProfileWhatFailed(t *testing.T) {
+	folders := profileHome(t)
+	h := newHarness(t, sandbox.Config{Seed: 35, Certificates: 8, Profiles: 12})
+	h.link("CI (Developer)", core.KindTeam, sandbox.RoleDeveloper)
+	h.open()
+	h.waitLoaded()
+	var store, dev *core.Profile
+	for _, row := range read(h, func() []core.Profile { return h.u.view.profiles.table.Rows() }) {
+		switch {
+		case row.ProfileType == "IOS_APP_STORE" && store == nil:
+			store = &row
+		case strings.HasSuffix(row.ProfileType, "_DEVELOPMENT") && dev == nil:
+			dev = &row
+		}
+	}
+	if store == nil || dev == nil {
+		t.Fatal("the sandbox has no store and development profiles to try")
+	}
+	h.do(func() {
+		h.u.view.install([]core.Profile{*store, *dev}, func() { t.Error("done ran although one install failed") })
+	})
+	res := h.waitDialog("Installed 1 of 2 Profiles")
+	h.do(func() {
+		s := strings.Join(texts(res), "\n")
+		if !strings.Contains(s, "✗ ") || !strings.Contains(s, "403") || !strings.Contains(s, "✓ ") || !strings.Contains(s, dev.UUID) {
+			t.Errorf("the result does not say which failed and why:\n%s", s)
+		}
+	})
+	want, err := h.srv.Profile(dev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	installedFile(t, folders, dev.UUID, want.Content)
+	if _, err := os.Stat(filepath.Join(folders[0], store.UUID+provision.Ext)); !os.IsNotExist(err) {
+		t.Errorf("a refused profile was installed (%v)", err)
+	}
+}
