@@ -66,6 +66,7 @@ func (u *ui) keyFileDir() string {
 func (u *ui) onKeyAdded(k storage.Key, client *core.Client, summary string) {
 	u.clients.put(k.ID, client)
 	u.view.showOnOpen(notice{keyID: k.ID, tone: toneSuccess, text: summary})
+	u.localShown = false // the key just linked is what to show
 	u.reloadKeys(k.ID)
 }
 

@@ -121,6 +121,7 @@ func profileSpec() tabSpec[core.Profile] {
 		},
 		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Profile] { return &cl.Profiles },
 		download: func(p core.Profile) core.DownloadItem { return core.DownloadItem{Profile: &p} },
+		install:  func(p core.Profile) core.Profile { return p },
 	}
 }
 

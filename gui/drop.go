@@ -82,26 +82,69 @@ func readKeyFile(path string) (addPrefill, error) {
 	return prefillOf(nk), nil
 }
 
-// handleDrop is what dropping files on the window does: each .p8 or fastlane
-// .json file opens the Add New dialog filled in, one after another; a file
-// that holds no key gets a message saying so, and nothing else happens.
-// The window's drop callback calls it on the UI goroutine; the files are
-// read in the background.
+// handleDrop is what dropping files on the window does: each .mobileprovision
+// opens an inspector, and each .p8 or fastlane .json file the Add New dialog
+// filled in, one after another; a file that holds neither gets a message
+// saying so, and nothing else happens. The window's drop callback calls it on
+// the UI goroutine; the files are read in the background.
 func (u *ui) handleDrop(uris []fyne.URI) {
-	if len(uris) == 0 {
-		return
+	var keys, profiles []string
+	for _, uri := range uris {
+		if isProfileFile(uri.Path()) {
+			profiles = append(profiles, uri.Path())
+		} else {
+			keys = append(keys, uri.Path())
+		}
 	}
+	if len(profiles) > 0 {
+		u.dropProfiles(profiles)
+	}
+	if len(keys) > 0 {
+		u.dropKeys(keys)
+	}
+}
+
+// dropProfiles opens one inspector per profile dropped, one after another,
+// and one message per file that is not a readable profile.
+func (u *ui) dropProfiles(paths []string) {
+	u.work.background(func(ctx context.Context) {
+		files := make([]profileFile, len(paths))
+		errs := make([]error, len(paths))
+		for i, path := range paths {
+			if ctx.Err() != nil {
+				return
+			}
+			files[i], errs[i] = u.profiles.read(ctx, path)
+		}
+		fyne.Do(func() {
+			for i := range paths {
+				if err := errs[i]; err != nil {
+					text := errText(err) + "\n\nDrop a .mobileprovision file downloaded from App Store Connect or Xcode."
+					u.dialogs.queue.add(func(done func()) {
+						u.dialogs.showMessageThen("Not a Provisioning Profile", text, theme.ErrorIcon(), done)
+					})
+					continue
+				}
+				f := files[i]
+				u.dialogs.queue.add(func(done func()) { u.profiles.inspect(f, done) })
+			}
+		})
+	})
+}
+
+// dropKeys opens the Add New dialog for each key file dropped.
+func (u *ui) dropKeys(paths []string) {
 	u.work.background(func(ctx context.Context) {
 		type result struct {
 			prefill addPrefill
 			err     error
 		}
-		results := make([]result, len(uris))
-		for i, uri := range uris {
+		results := make([]result, len(paths))
+		for i, path := range paths {
 			if ctx.Err() != nil {
 				return
 			}
-			results[i].prefill, results[i].err = readKeyFile(uri.Path())
+			results[i].prefill, results[i].err = readKeyFile(path)
 		}
 		fyne.Do(func() {
 			if u.org.blocked() {

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/provision"
 	"github.com/asckeys/asckeys/storage"
 )
 
@@ -67,12 +68,18 @@ type ui struct {
 	banner     *detailedMessage
 	bannerBox  *fyne.Container
 	keyDir     string // the folder of the last key file chosen
+	// localShown: the right side shows the profiles on this machine until a
+	// key is chosen in the panel or added; a key list read meanwhile keeps
+	// the key view up to date behind it.
+	localShown bool
 
 	org       *orgPanel
 	empty     *emptyState
 	view      *keyView
 	corrupt   *corruptView
 	downloads *downloader
+	profiles  *profiles  // the inspector and installs
+	local     *onThisMac // the profiles installed on this machine
 	add       *addDialog // the Add New dialog open, if any
 	right     *fyne.Container
 }
@@ -89,12 +96,13 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 	}
 	u.org = &orgPanel{
 		win:      w,
-		onSelect: u.selectKey,
+		onSelect: u.chooseKey,
 		onAddNew: u.onAddNew,
 		onRename: u.renameKey,
 		onVerify: u.verifyKey,
 		onRemove: u.removeKey,
 		onExport: u.exportKey,
+		onLocal:  u.showLocal,
 	}
 	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
 	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}
@@ -105,6 +113,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onVerify:   u.verifyKey,
 		onAddNew:   u.onAddNew,
 		onDownload: u.startDownload,
+		onInstall:  func(keyID string, rows []core.Profile, done func()) { u.profiles.installFromApple(keyID, rows, done) },
 		onDetails: func(what string, fields []detail) {
 			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields, u.work.background)
 		},
@@ -120,6 +129,20 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onRateLimit:  u.view.rateLimitFrom,
 		onForbidden:  u.view.markForbidden,
 	}
+	u.profiles = &profiles{
+		dialogs: u.dialogs,
+		work:    u.work,
+		vault:   opts.Vault,
+		client:  u.clients.get,
+		folders: provision.HomeFolders,
+		reveal:  u.downloads.openFolder,
+	}
+	u.local = &onThisMac{dialogs: u.dialogs, work: u.work, profiles: u.profiles}
+	u.profiles.onInstalled = func() {
+		if u.showingLocal() {
+			u.local.scan()
+		}
+	}
 	return u
 }
 
@@ -130,6 +153,7 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	u.right = container.NewStack(layout.NewSpacer())
 	u.view.buildUI()
 	u.corrupt.buildUI()
+	u.local.buildUI()
 	split := container.NewHSplit(u.org.buildUI(), u.right)
 	split.Offset = 0.2
 	u.banner = newDetailedMessage()
@@ -230,6 +254,7 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 	var corrupt *storage.CorruptConfigError
 	if errors.As(err, &corrupt) {
 		u.keys = nil
+		u.localShown = false
 		u.org.setKeys(nil, u.secrets)
 		u.org.setBlocked(true)
 		u.corrupt.show(corrupt)
@@ -297,13 +322,17 @@ func (u *ui) selectKey(id string) {
 		u.selected = ""
 		u.view.close()
 		u.org.selectKey("")
-		u.setRight(u.empty.content)
+		if !u.localShown {
+			u.setRight(u.empty.content)
+		}
 		return
 	}
 	changed := u.selected != k.ID
 	u.selected = k.ID
-	u.org.selectKey(k.ID)
-	u.setRight(u.view.content)
+	if !u.localShown {
+		u.org.selectKey(k.ID)
+		u.setRight(u.view.content)
+	}
 	if changed || !u.view.showing(k.ID) {
 		u.view.open(k, u.secrets[k.ID])
 	} else {
@@ -314,6 +343,25 @@ func (u *ui) selectKey(id string) {
 		u.saveState()
 	}
 }
+
+// chooseKey is a key chosen in the panel: it replaces whatever the right
+// side showed.
+func (u *ui) chooseKey(id string) {
+	u.localShown = false
+	u.selectKey(id)
+}
+
+// showLocal shows the profiles installed on this machine on the right, read
+// afresh; choosing a key in the panel shows that key again.
+func (u *ui) showLocal() {
+	u.localShown = true
+	u.org.selectKey("")
+	u.setRight(u.local.content)
+	u.local.scan()
+}
+
+// showingLocal reports whether the right side shows the installed profiles.
+func (u *ui) showingLocal() bool { return u.localShown }
 
 // onFolderUsed remembers the folder of the last download for the next one.
 func (u *ui) onFolderUsed(dir string) {

@@ -27,6 +27,8 @@ type keyView struct {
 	onVerify   func(storage.Key)
 	onAddNew   func()
 	onDownload func(keyID string, items []core.DownloadItem, done func())
+	// onInstall installs profiles of the key shown into both Xcode folders.
+	onInstall func(keyID string, rows []core.Profile, done func())
 	// onDetails shows a row's details; what is "certificate", "profile"…
 	onDetails func(what string, fields []detail)
 
@@ -339,6 +341,13 @@ func (v *keyView) onVerifyTapped() {
 func (v *keyView) download(items []core.DownloadItem, done func()) {
 	if len(items) > 0 && v.isOpen {
 		v.onDownload(v.key.ID, items, done)
+	}
+}
+
+// install installs profiles of the key shown on this machine.
+func (v *keyView) install(rows []core.Profile, done func()) {
+	if len(rows) > 0 && v.isOpen {
+		v.onInstall(v.key.ID, rows, done)
 	}
 }
 

@@ -24,6 +24,8 @@ type orgPanel struct {
 	onAddNew                     func()
 	onRename, onVerify, onRemove func(storage.Key)
 	onExport                     func(storage.Key)
+	// onLocal shows the provisioning profiles installed on this machine.
+	onLocal func()
 
 	addNew *widget.Button
 	// hovered is the whole name and Key ID of the key under the pointer,
@@ -65,7 +67,10 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 	top := container.NewVBox(title, widget.NewSeparator())
 	p.hovered = &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
 	p.hovered.Hide()
-	bottom := container.NewVBox(p.hovered, container.NewPadded(p.addNew))
+	// The installed profiles belong to no key: the panel reaches them.
+	local := widget.NewButtonWithIcon("On This Mac", theme.ComputerIcon(), func() { p.onLocal() })
+	// Above Add New rather than beside it, so the panel stays narrow.
+	bottom := container.NewVBox(p.hovered, container.NewPadded(container.NewVBox(local, p.addNew)))
 	return container.NewBorder(top, bottom, nil, nil, container.NewStack(p.list, p.none))
 }
 

@@ -56,6 +56,9 @@ type tabSpec[T any] struct {
 	// download makes a row's download item; nil for lists with nothing to
 	// download.
 	download func(T) core.DownloadItem
+	// install makes a row the profile to install on this machine; nil for
+	// lists of anything else.
+	install func(T) core.Profile
 }
 
 // resourceTab is one tab of the key view: a datatable of rows of type T, with
@@ -78,6 +81,7 @@ type resourceTab[T any] struct {
 	status      *widget.Label
 	statusBar   *widget.ProgressBar
 	downloadSel *widget.Button
+	installSel  *widget.Button
 
 	// hasRows: rows are shown (cached or fresh); fresh: they came from
 	// Apple in this session; loading: a fetch is running.
@@ -148,6 +152,11 @@ func (t *resourceTab[T]) buildUI() {
 		t.downloadSel = widget.NewButtonWithIcon("Download Selected", theme.DownloadIcon(), t.onDownloadSelected)
 		t.downloadSel.Disable()
 		right = t.downloadSel
+	}
+	if t.spec.install != nil {
+		t.installSel = widget.NewButtonWithIcon("Install Selected", theme.ComputerIcon(), t.onInstallSelected)
+		t.installSel.Disable()
+		right = container.NewHBox(t.installSel, right)
 	}
 	footer := container.NewBorder(nil, nil, nil, right,
 		container.NewBorder(nil, nil, nil, container.New(&minWidth{160}, container.NewCenter(t.statusBar)), t.status))
@@ -315,16 +324,17 @@ func (t *resourceTab[T]) updateStatus() {
 }
 
 func (t *resourceTab[T]) onSelectionChanged(selected []T) {
-	if t.downloadSel == nil {
-		return
+	for verb, b := range map[string]*widget.Button{"Download": t.downloadSel, "Install": t.installSel} {
+		switch {
+		case b == nil:
+		case len(selected) == 0:
+			b.SetText(verb + " Selected")
+			b.Disable()
+		default:
+			b.SetText(fmt.Sprintf("%s %s", verb, plural(len(selected), t.spec.singular, t.spec.plural)))
+			b.Enable()
+		}
 	}
-	if len(selected) == 0 {
-		t.downloadSel.SetText("Download Selected")
-		t.downloadSel.Disable()
-		return
-	}
-	t.downloadSel.SetText(fmt.Sprintf("Download %s", plural(len(selected), t.spec.singular, t.spec.plural)))
-	t.downloadSel.Enable()
 }
 
 func (t *resourceTab[T]) onDownloadRow(row T) {
@@ -340,4 +350,15 @@ func (t *resourceTab[T]) onDownloadSelected() {
 	// Once they are all on disk the choice is done with; after a failure
 	// it stays, to try again.
 	t.v.download(items, t.table.ClearSelection)
+}
+
+// onInstallSelected installs the profiles chosen into both Xcode folders;
+// the choice is cleared once every one was installed.
+func (t *resourceTab[T]) onInstallSelected() {
+	rows := t.table.Selected()
+	profiles := make([]core.Profile, len(rows))
+	for i, r := range rows {
+		profiles[i] = t.spec.install(r)
+	}
+	t.v.install(profiles, t.table.ClearSelection)
 }

@@ -8,6 +8,11 @@
 #   profiles.png      the demo's profiles
 #   *-light.png       the same in the light theme (the others are dark), to
 #                     check contrast in both
+#   inspector.png     a dropped .mobileprovision's inspector, and
+#   on-this-mac.png   the installed profiles (both also -light): drawn by
+#                     Fyne's test driver (gui's TestScreenshotsOfProfilesOnThisMac),
+#                     since they need a dropped file and a HOME of installed
+#                     profiles, which the binary cannot be told to show
 #
 # Each shot gets its own throwaway HOME and XDG folders, so the user's config,
 # cache and keychain are never touched; the demo keeps its keys in memory.
@@ -58,4 +63,7 @@ shoot add-new-light.png "ASC Keys (demo)" demo --show add
 shoot certificates-light.png "ASC Keys (demo)" demo --show certificates
 shoot profiles-light.png "ASC Keys (demo)" demo --show profiles
 cp "$out/certificates.png" "$out/main-window.png"
+# The test points HOME at its own temporary folder: the real Xcode folders
+# are never read or written.
+ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run TestScreenshotsOfProfilesOnThisMac ./gui/
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
