@@ -158,19 +158,12 @@ func (e *LimitError) Error() string {
 	}
 	parts := make([]string, len(e.Existing))
 	for i, c := range e.Existing {
-		parts[i] = fmt.Sprintf("%q (id %s, serial %s, expires %s)", certificateName(c), c.ID, c.SerialNumber, dateOf(c.ExpirationDate))
+		parts[i] = fmt.Sprintf("%q (id %s, serial %s, expires %s)", c.Label(), c.ID, c.SerialNumber, dateOf(c.ExpirationDate))
 	}
 	return fmt.Sprintf("%s; candidates to revoke with 'asckeys certs revoke ID': %s", e.Limit.Error(), strings.Join(parts, ", "))
 }
 
 func (e *LimitError) Unwrap() error { return e.Limit }
-
-func certificateName(c core.Certificate) string {
-	if c.DisplayName != "" {
-		return c.DisplayName
-	}
-	return c.Name
-}
 
 func dateOf(t core.Time) string {
 	if t.IsZero() {
@@ -254,7 +247,7 @@ func CreateCertificate(ctx context.Context, d Deps, certType, outDir string) (Cr
 	}
 	step("answered")
 	out := CreatedCertificate{ID: made.ID, SerialNumber: made.SerialNumber, CertificateType: made.CertificateType,
-		ExpirationDate: made.ExpirationDate, Name: certificateName(made.Certificate), ReusedKey: reused}
+		ExpirationDate: made.ExpirationDate, Name: made.Certificate.Label(), ReusedKey: reused}
 	if out.CertificateType == "" {
 		out.CertificateType = certType
 	}

@@ -161,7 +161,7 @@ func ExportP12(ctx context.Context, d Deps, ref, path, password string, modern b
 	defer cancel()
 	key, err := d.Vault.IdentityKey(kctx, identity.SPKIHash(cert.PublicKey))
 	if err != nil {
-		return ExportResult{}, fmt.Errorf("exporting %q: %w", certificateName(c), err)
+		return ExportResult{}, fmt.Errorf("exporting %q: %w", c.Label(), err)
 	}
 	data, err := identity.EncodeP12(cert, key, password, modern)
 	if err != nil {

@@ -160,7 +160,7 @@ func newCertsRevokeCmd(env *Env) *cobra.Command {
 
 func printRevokePlan(out io.Writer, plan actions.RevokePlan) {
 	for _, c := range plan.Certificates {
-		fmt.Fprintf(out, "Certificate %q (%s), serial %s, id %s\n", certName(c), core.CertificateTypeLabel(c.CertificateType), c.SerialNumber, c.ID)
+		fmt.Fprintf(out, "Certificate %q (%s), serial %s, id %s\n", c.Label(), core.CertificateTypeLabel(c.CertificateType), c.SerialNumber, c.ID)
 		n := 0
 		for _, p := range plan.Affected {
 			if p.CertificateID == c.ID {
@@ -180,7 +180,7 @@ func printRevokePlan(out io.Writer, plan actions.RevokePlan) {
 func revokeQuestion(plan actions.RevokePlan, deleteKey bool) string {
 	names := make([]string, len(plan.Certificates))
 	for i, c := range plan.Certificates {
-		names[i] = fmt.Sprintf("%q", certName(c))
+		names[i] = fmt.Sprintf("%q", c.Label())
 	}
 	q := "Revoke " + strings.Join(names, ", ") + "?"
 	switch n := len(plan.Affected); n {
@@ -273,7 +273,7 @@ func newCertsExportCmd(env *Env) *cobra.Command {
 			if modern {
 				enc = "AES-256 with a SHA-256 MAC"
 			}
-			fmt.Fprintf(env.Stdout, "Wrote %q with its private key to %s (%s)\n", certName(res.Certificate), res.Path, enc)
+			fmt.Fprintf(env.Stdout, "Wrote %q with its private key to %s (%s)\n", res.Certificate.Label(), res.Path, enc)
 			return nil
 		},
 	}
@@ -314,7 +314,7 @@ func newCertsImportCmd(env *Env) *cobra.Command {
 			if asJSON {
 				return writeJSON(env.Stdout, res)
 			}
-			fmt.Fprintf(env.Stdout, "Imported the private key of %q (serial %s, id %s): it is in this machine's keychain\n", certName(res.Certificate), res.SerialNumber, res.ID)
+			fmt.Fprintf(env.Stdout, "Imported the private key of %q (serial %s, id %s): it is in this machine's keychain\n", res.Certificate.Label(), res.SerialNumber, res.ID)
 			return nil
 		},
 	}

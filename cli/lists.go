@@ -101,7 +101,7 @@ func newCertsCmd(env *Env) *cobra.Command {
 				if c.HasPrivateKey {
 					key = "here"
 				}
-				t.row(dash(certName(c.Certificate)), core.CertificateTypeLabel(c.CertificateType), core.PlatformLabel(c.Platform), c.SerialNumber, expires(c.ExpirationDate, now), key, c.ID)
+				t.row(dash(c.Certificate.Label()), core.CertificateTypeLabel(c.CertificateType), core.PlatformLabel(c.Platform), c.SerialNumber, expires(c.ExpirationDate, now), key, c.ID)
 			}
 			return t.flush()
 		},
@@ -137,13 +137,6 @@ func newCertsCmd(env *Env) *cobra.Command {
 	cmd.AddCommand(list, download)
 	addCertsWriteCmds(cmd, env)
 	return cmd
-}
-
-func certName(c core.Certificate) string {
-	if c.DisplayName != "" {
-		return c.DisplayName
-	}
-	return c.Name
 }
 
 func listCerts(ctx context.Context, env *Env, lf listFlags) (*core.Client, []core.Certificate, error) {

@@ -27,6 +27,11 @@ type Certificate struct {
 	Activated *bool `json:"activated"`
 }
 
+// Label is how a certificate is named to people, in the window and the
+// command line alike: Apple's name ("Apple Distribution: Example Corp
+// (A1B2C3D4E5)"), else its display name.
+func (c Certificate) Label() string { return firstNonEmpty(c.Name, c.DisplayName) }
+
 // Expiry is the certificate's expiry as of now, from its expirationDate.
 func (c Certificate) Expiry(now time.Time) Expiry { return ExpiryOf(c.ExpirationDate.Time, now) }
 

@@ -48,7 +48,7 @@ func certificateSpec() tabSpec[core.Certificate] {
 	return tabSpec[core.Certificate]{
 		title: "Certificates", singular: "certificate", plural: "certificates",
 		columns: []datatable.Column[core.Certificate]{
-			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: certificateName},
+			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: core.Certificate.Label},
 			{Title: "Type", Width: 145, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
 			{Title: "Platform", Width: 80, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
 			{Title: "Serial Number", Width: 160, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
@@ -68,14 +68,6 @@ func certificateSpec() tabSpec[core.Certificate] {
 		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Certificate] { return &cl.Certificates },
 		download: func(c core.Certificate) core.DownloadItem { return core.DownloadItem{Certificate: &c} },
 	}
-}
-
-// certificateName is Apple's name for a certificate, else its display name.
-func certificateName(c core.Certificate) string {
-	if c.Name != "" {
-		return c.Name
-	}
-	return c.DisplayName
 }
 
 // profileStatus is a profile's status from its expiry date: Apple's

@@ -98,7 +98,7 @@ func certificateDetails(c core.Certificate, rel related) []detail {
 		}
 	}
 	return []detail{
-		{label: "Name", value: certificateName(c), copy: true},
+		{label: "Name", value: c.Label(), copy: true},
 		{label: "Type", value: core.CertificateTypeLabel(c.CertificateType)},
 		{label: "Platform", value: core.PlatformLabel(c.Platform)},
 		{label: "Serial Number", value: c.SerialNumber, copy: true},
@@ -141,7 +141,7 @@ func profileDetails(p core.Profile, rel related) []detail {
 	certs := make([]string, len(p.CertificateIDs))
 	for i, id := range p.CertificateIDs {
 		if c, ok := rel.certificates[id]; ok {
-			certs[i] = certificateName(c) + " (" + c.SerialNumber + ")"
+			certs[i] = c.Label() + " (" + c.SerialNumber + ")"
 		} else {
 			certs[i] = "certificate " + id + " (not in the list: revoked?)"
 		}

@@ -210,8 +210,8 @@ func TestSortingAndFilteringATab(t *testing.T) {
 			t.Errorf("the search for \"distribution\" shows %d rows, want %d", len(rows), want)
 		}
 		for _, r := range rows {
-			if !strings.Contains(strings.ToLower(certificateName(r)+core.CertificateTypeLabel(r.CertificateType)), "distribution") {
-				t.Errorf("the search shows %q", certificateName(r))
+			if !strings.Contains(strings.ToLower(r.Label()+core.CertificateTypeLabel(r.CertificateType)), "distribution") {
+				t.Errorf("the search shows %q", r.Label())
 			}
 		}
 	})
