@@ -240,6 +240,23 @@ func (s *Server) StatsAfter(n int) Stats {
 	}
 }
 
+// StatsSettled returns the counters once no request is being handled, or
+// after ten seconds if one never ends. A request a client gave up on (it
+// cancelled, or timed out) is counted when its handler notices and ends,
+// which can be just after the client has returned: a test that asserts on
+// such a request waits here rather than reading the counters too soon. It
+// returns as soon as the sandbox is idle; the bound is only a safety net.
+func (s *Server) StatsSettled() Stats {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := s.Stats()
+		if st.InFlight == 0 || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // ResetStats zeroes the counters and empties the request log.
 func (s *Server) ResetStats() { s.stats.reset() }
 
