@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -360,15 +359,9 @@ a .p8 only once: keep a copy (asckeys keys export) if you may need the key again
 			if err != nil {
 				return err
 			}
-			if !yes {
-				if !env.IsTerminal(env.Stdin) {
-					return usagef("removing %q deletes its private key, which cannot be downloaded from Apple again: add --yes to confirm", k.Name)
-				}
-				fmt.Fprintf(env.Stderr, "Remove %q (Key ID %s)? Its private key will be deleted from the keychain and cannot be downloaded from Apple again. [y/N] ", k.Name, k.KeyID)
-				answer, _ := bufio.NewReader(env.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-					return fmt.Errorf("not removed")
-				}
+			question := fmt.Sprintf("Remove %q (Key ID %s)? Its private key will be deleted from the keychain and cannot be downloaded from Apple again.", k.Name, k.KeyID)
+			if err := confirm(env, yes, question, fmt.Sprintf("removing %q deletes its private key, which cannot be downloaded from Apple again", k.Name)); err != nil {
+				return err
 			}
 			kctx, cancel := storage.WithInteractiveTimeout(ctx)
 			defer cancel()
