@@ -368,18 +368,7 @@ func scanLocal(env *Env) ([]provision.Installed, error) {
 // folderLabel names the folders a profile is in, briefly.
 func folderLabel(env *Env, in []string) string {
 	folders, _ := profileFolders(env)
-	var names []string
-	for _, f := range in {
-		switch {
-		case len(folders) > 0 && f == folders[0]:
-			names = append(names, "Xcode 16+")
-		case len(folders) > 1 && f == folders[1]:
-			names = append(names, "older Xcode")
-		default:
-			names = append(names, f)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(provision.FolderNames(folders, in), ", ")
 }
 
 func newProfilesLocalCleanCmd(env *Env) *cobra.Command {

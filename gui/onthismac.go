@@ -98,18 +98,7 @@ func (v *onThisMac) folderLabel(in provision.Installed) string {
 	if len(v.folders) == 2 && len(in.Folders) == 2 {
 		return "both"
 	}
-	var names []string
-	for _, f := range in.Folders {
-		switch {
-		case len(v.folders) > 0 && f == v.folders[0]:
-			names = append(names, "Xcode 16+")
-		case len(v.folders) > 1 && f == v.folders[1]:
-			names = append(names, "older Xcode")
-		default:
-			names = append(names, f)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(provision.FolderNames(v.folders, in.Folders), ", ")
 }
 
 // scan reads both folders in the background and shows what is installed.

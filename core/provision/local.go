@@ -27,6 +27,24 @@ func Folders(home string) []string {
 	}
 }
 
+// FolderNames names each of in, folders found among folders (as Folders
+// lists them), for people: "Xcode 16+" for the first, "older Xcode" for the
+// second, the path itself for any other.
+func FolderNames(folders, in []string) []string {
+	names := make([]string, len(in))
+	for i, f := range in {
+		switch {
+		case len(folders) > 0 && f == folders[0]:
+			names[i] = "Xcode 16+"
+		case len(folders) > 1 && f == folders[1]:
+			names[i] = "older Xcode"
+		default:
+			names[i] = f
+		}
+	}
+	return names
+}
+
 // HomeFolders are Folders of the user's home folder ($HOME on Unix).
 func HomeFolders() ([]string, error) {
 	home, err := os.UserHomeDir()
