@@ -230,10 +230,16 @@ func (s *Server) Stats() Stats {
 // may still be ending. It is not a timing: it returns as soon as the count is
 // reached.
 func (s *Server) StatsAfter(n int) Stats {
-	deadline := time.Now().Add(5 * time.Second)
+	return s.statsOnce(func(st Stats) bool { return st.Requests >= n }, 5*time.Second)
+}
+
+// statsOnce returns the counters as soon as ready holds for them, or when
+// bound (a safety net) has passed.
+func (s *Server) statsOnce(ready func(Stats) bool, bound time.Duration) Stats {
+	deadline := time.Now().Add(bound)
 	for {
 		st := s.Stats()
-		if st.Requests >= n || time.Now().After(deadline) {
+		if ready(st) || time.Now().After(deadline) {
 			return st
 		}
 		time.Sleep(time.Millisecond)
@@ -247,14 +253,7 @@ func (s *Server) StatsAfter(n int) Stats {
 // such a request waits here rather than reading the counters too soon. It
 // returns as soon as the sandbox is idle; the bound is only a safety net.
 func (s *Server) StatsSettled() Stats {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := s.Stats()
-		if st.InFlight == 0 || time.Now().After(deadline) {
-			return st
-		}
-		time.Sleep(time.Millisecond)
-	}
+	return s.statsOnce(func(st Stats) bool { return st.InFlight == 0 }, 10*time.Second)
 }
 
 // ResetStats zeroes the counters and empties the request log.
