@@ -36,7 +36,7 @@ func actionDeps(ctx context.Context, env *Env, ref string) (actions.Deps, error)
 }
 
 func addCertsWriteCmds(cmd *cobra.Command, env *Env) {
-	cmd.AddCommand(newCertsCreateCmd(env), newCertsRevokeCmd(env), newCertsExportCmd(env), newCertsImportCmd(env))
+	cmd.AddCommand(newCertsCreateCmd(env), newCertsRevokeCmd(env), newCertsExportCmd(env), newCertsImportCmd(env), newCertsRenewCmd(env))
 }
 
 func newCertsCreateCmd(env *Env) *cobra.Command {

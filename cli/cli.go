@@ -130,6 +130,7 @@ Environment:
 		newProfilesCmd(env),
 		newBundleIDsCmd(env),
 		newDevicesCmd(env),
+		newDoctorCmd(env),
 		newDemoCmd(env),
 	)
 	// Every command's argument check is a usage error, like a bad flag.

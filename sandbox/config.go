@@ -62,6 +62,11 @@ type Config struct {
 	// validate against the spec.
 	Quirks bool
 
+	// Doctor replaces the seeded data with a small team that shows every
+	// problem 'asckeys doctor' finds at Apple (seed_doctor.go); the sizes
+	// above are then ignored.
+	Doctor bool
+
 	// TLS serves HTTPS with a self-signed certificate; HTTPClient trusts it.
 	TLS bool
 }

@@ -41,6 +41,10 @@ func seed(cfg Config, now time.Time) *store {
 		first, _, _ := strings.Cut(n, " ")
 		g.people = append(g.people, person{name: n, first: first, userID: g.id()})
 	}
+	if cfg.Doctor {
+		seedDoctor(g, st)
+		return st
+	}
 	g.passTypeIDs(st)
 	g.bundleIDs(st)
 	g.apps(st)
