@@ -299,7 +299,9 @@ func checkCell(c *Cell, in ReadinessInput, certsByType map[string][]ListedCertif
 		}
 	}
 	label := core.ProfileTypeLabel(c.ProfileType)
-	add := func(code, msg string, a ...any) { c.Problems = append(c.Problems, Problem{code, fmt.Sprintf(msg, a...)}) }
+	add := func(code, msg string, a ...any) {
+		c.Problems = append(c.Problems, Problem{code, fmt.Sprintf(msg, a...)})
+	}
 	needCert := len(usable) == 0
 	switch {
 	case !needCert:

@@ -46,7 +46,9 @@ func PlanRenew(ctx context.Context, d Deps, ref string) (RenewPlan, error) {
 		return RenewPlan{}, err
 	}
 	plan := RenewPlan{Old: old}
-	fit := func(p core.Profile) bool { return slices.Contains(core.CertificateTypesForProfile(p.ProfileType), old.CertificateType) }
+	fit := func(p core.Profile) bool {
+		return slices.Contains(core.CertificateTypesForProfile(p.ProfileType), old.CertificateType)
+	}
 	for i := range profiles {
 		p := &profiles[i]
 		if !fit(*p) {
@@ -120,8 +122,9 @@ func (e *RenewLimitError) Error() string {
 		what = fmt.Sprintf("builds cannot be signed with it, and %s stop working until they are regenerated", strings.Join(names, ", "))
 	}
 	return fmt.Sprintf("the team already has as many %s certificates as Apple allows, so a new one cannot be made beside %q: nothing was changed; "+
-		"renew in the order that works with 'asckeys certs renew %s --revoke-first', which revokes it first (in between, %s), "+
-		"or revoke another one of the type (%s)", core.CertificateTypeLabel(e.Old.CertificateType), e.Old.Label(), e.Old.ID, what, e.Err.Error())
+		"the order that works is to revoke it first: 'asckeys certs renew %s --revoke-first' (in between, %s; Apple is reported to count a revoked "+
+		"certificate until it expires, in which case revoke another one of the type instead: %s)",
+		core.CertificateTypeLabel(e.Old.CertificateType), e.Old.Label(), e.Old.ID, what, e.Err.Error())
 }
 
 func (e *RenewLimitError) Unwrap() error { return e.Err }
@@ -154,8 +157,8 @@ func Renew(ctx context.Context, d Deps, l *Lists, pending PendingStore, plan Ren
 			return res, &RenewLimitError{Old: plan.Old, Affected: plan.Profiles, Err: limit}
 		}
 		if plan.RevokeFirst {
-			return res, fmt.Errorf("the old certificate %s was revoked, but creating its successor failed: %w; run 'asckeys certs create --type %s', then regenerate its profiles",
-				plan.Old.ID, err, plan.Old.CertificateType)
+			return res, fmt.Errorf("the old certificate %s was revoked, but creating its successor failed: %w; once Apple makes room, run "+
+				"'asckeys certs create --type %s', then 'asckeys doctor --fix' regenerates its profiles", plan.Old.ID, err, plan.Old.CertificateType)
 		}
 		return res, err
 	}
