@@ -117,6 +117,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onDetails: func(what string, fields []detail) {
 			u.dialogs.showDetails(strings.ToUpper(what[:1])+what[1:], fields, u.work.background)
 		},
+		readiness: newReadinessPane(u.work, u.dialogs, opts.Vault, u.cache, u.clients.get, provision.HomeFolders),
 	}
 	u.downloads = &downloader{
 		dialogs:      u.dialogs,

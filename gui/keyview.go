@@ -54,6 +54,8 @@ type keyView struct {
 	profiles *resourceTab[core.Profile]
 	bundles  *resourceTab[core.BundleID]
 	devices  *resourceTab[core.Device]
+	// readiness is the Readiness tab (readiness.go), made by newUI.
+	readiness *readinessPane
 
 	// The key shown, and the generation of its lists: each open or refresh
 	// starts a new one, and answers for an older one are dropped.
@@ -178,6 +180,7 @@ func (v *keyView) buildUI() {
 	for _, t := range v.allTabs() {
 		v.tabs.Append(t.tabItem())
 	}
+	v.addReadiness()
 	v.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
 }
 
@@ -191,6 +194,7 @@ func (v *keyView) open(k storage.Key, secretErr error) {
 	v.isOpen = true
 	v.clearNotice()
 	v.setKey(k, secretErr)
+	v.readiness.show(k)
 	v.budget.SetText("—")
 	if p := v.pending; p != nil && p.keyID == k.ID {
 		v.setNotice(p.tone, p.text, false)

@@ -64,7 +64,7 @@ func seedDoctor(g *gen, st *store) {
 		st.certs.add(c)
 		return c
 	}
-	dev := cert("IOS_DEVELOPMENT", g.at(200))
+	dev := cert("IOS_DEVELOPMENT", g.at(20)) // expiring soon: the window offers Renew
 	dist := cert("IOS_DISTRIBUTION", g.at(-10))
 
 	prof := func(b *bundleID, name, profileType, state string, certs []*certificate, devices []*device) {
