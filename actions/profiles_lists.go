@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/asckeys/asckeys/core"
@@ -32,6 +33,8 @@ type Lists struct {
 	// Now is time.Now when nil.
 	Now func() time.Time
 
+	// mu guards cached: an action may read and change lists side by side.
+	mu     sync.Mutex
 	cached *storage.CachedLists
 }
 
@@ -47,6 +50,8 @@ func (l *Lists) cachedLists() storage.CachedLists {
 	if l.Cache == nil || l.VaultID == "" {
 		return storage.CachedLists{}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.cached == nil {
 		cl := l.Cache.Load(l.VaultID)
 		l.cached = &cl
@@ -154,6 +159,8 @@ func (l *Lists) remember(change func(*storage.CachedLists)) {
 	if l.Cache == nil || l.VaultID == "" {
 		return
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.cached = nil
 	_ = l.Cache.Update(l.VaultID, change)
 }
