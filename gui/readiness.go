@@ -246,13 +246,12 @@ func (r *readinessPane) render() {
 		r.grid.Refresh()
 		return
 	}
-	cols := len(kinds) + 2
 	header := []fyne.CanvasObject{&widget.Label{Text: "Bundle ID", TextStyle: fyne.TextStyle{Bold: true}}}
 	for _, k := range kinds {
 		header = append(header, &widget.Label{Text: actions.KindLabel(k), TextStyle: fyne.TextStyle{Bold: true}})
 	}
 	header = append(header, layout.NewSpacer())
-	r.grid.Add(container.NewGridWithColumns(cols, header...))
+	r.grid.Add(container.New(readinessRow{}, header...))
 	var row []actions.Cell
 	flush := func() {
 		if len(row) == 0 {
@@ -275,7 +274,7 @@ func (r *readinessPane) render() {
 		} else {
 			objs = append(objs, layout.NewSpacer())
 		}
-		r.grid.Add(container.NewGridWithColumns(cols, objs...))
+		r.grid.Add(container.New(readinessRow{}, objs...))
 		row = nil
 	}
 	for _, c := range r.cells {
@@ -445,7 +444,7 @@ func newStatusCell(r *readinessPane, c actions.Cell) *statusCell {
 		label: &widget.Label{Text: cellWord(c), Truncation: fyne.TextTruncateEllipsis}}
 	s.bg.CornerRadius = theme.InputRadiusSize()
 	if !c.Ready {
-		s.fix = &widget.Button{Text: "Fix…", Importance: widget.LowImportance, OnTapped: func() { r.askFix(c.BundleIdentifier+" ("+actions.KindLabel(c.Kind)+")", []actions.Cell{c}) }}
+		s.fix = &widget.Button{Text: "Fix", Importance: widget.LowImportance, OnTapped: func() { r.askFix(c.BundleIdentifier+" ("+actions.KindLabel(c.Kind)+")", []actions.Cell{c}) }}
 	}
 	s.ExtendBaseWidget(s)
 	return s
@@ -490,10 +489,10 @@ func cellWord(c actions.Cell) string {
 		actions.ProblemNoProfile:          "No profile",
 		actions.ProblemProfileExpired:     "Profile expired",
 		actions.ProblemProfileInvalid:     "Profile invalid",
-		actions.ProblemMissingCertificate: "Profile lacks certificate",
-		actions.ProblemMissingDevices:     "Profile lacks devices",
+		actions.ProblemMissingCertificate: "Needs certificate",
+		actions.ProblemMissingDevices:     "Needs devices",
 		actions.ProblemNotInstalled:       "Not installed",
-		actions.ProblemInstalledStale:     "Installed copy old",
+		actions.ProblemInstalledStale:     "Old copy installed",
 	}
 	w := words[c.Problems[0].Code]
 	if n := len(c.Problems) - 1; n > 0 {
@@ -512,4 +511,52 @@ func severityColor(sev int) color.Color {
 
 func severityIcon(sev int) fyne.Resource {
 	return []fyne.Resource{theme.ConfirmIcon(), theme.WarningIcon(), theme.ErrorIcon()}[sev]
+}
+
+// readinessRow lays out a row of the grid: the bundle ID's identifier gets
+// 1.6 times the width of a kind's cell (identifiers are long), the row's Fix
+// button three quarters of it.
+type readinessRow struct{}
+
+func (readinessRow) weights(n int) []float32 {
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = 1
+	}
+	if n > 0 {
+		w[0] = 1.6
+	}
+	if n > 2 {
+		w[n-1] = 0.75
+	}
+	return w
+}
+
+func (l readinessRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := l.weights(len(objs))
+	var total float32
+	for _, x := range w {
+		total += x
+	}
+	pad := theme.Padding()
+	avail := size.Width - pad*float32(len(objs)-1)
+	x := float32(0)
+	for i, o := range objs {
+		width := avail * w[i] / total
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(width, size.Height))
+		x += width + pad
+	}
+}
+
+func (l readinessRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h, w float32
+	for _, o := range objs {
+		m := o.MinSize()
+		h = max(h, m.Height)
+		w = max(w, m.Width)
+	}
+	// Each cell may shrink to its least width; the row then needs that of
+	// its widest at weight 1 (labels truncate).
+	return fyne.NewSize(w*float32(len(objs))/2, h)
 }

@@ -9,8 +9,10 @@
 #   *-light.png       the same in the light theme (the others are dark), to
 #                     check contrast in both
 #   inspector.png     a dropped .mobileprovision's inspector, and
-#   on-this-mac.png   the installed profiles (both also -light): drawn by
-#                     Fyne's test driver (gui's TestScreenshotsOfProfilesOnThisMac),
+#   on-this-mac.png   the installed profiles, and
+#   readiness.png     the key view's Readiness tab (all three also -light): drawn by
+#                     Fyne's test driver (gui's TestScreenshotsOfProfilesOnThisMac and
+#                     TestScreenshotOfReadiness, on the sandbox's Doctor seed),
 #                     since they need a dropped file and a HOME of installed
 #                     profiles, which the binary cannot be told to show
 #
@@ -65,5 +67,5 @@ shoot profiles-light.png "ASC Keys (demo)" demo --show profiles
 cp "$out/certificates.png" "$out/main-window.png"
 # The test points HOME at its own temporary folder: the real Xcode folders
 # are never read or written.
-ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run TestScreenshotsOfProfilesOnThisMac ./gui/
+ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run 'TestScreenshotsOfProfilesOnThisMac|TestScreenshotOfReadiness' ./gui/
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
