@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -228,6 +231,28 @@ func CheckReadiness(in ReadinessInput, f ReadinessFilter) []Cell {
 	for _, c := range in.Certificates {
 		certsByType[c.CertificateType] = append(certsByType[c.CertificateType], c)
 	}
+	// Which certificates fit a profile type, once per type.
+	byProfileType := map[string]*fittingCerts{}
+	fitting := func(profileType string) *fittingCerts {
+		if f := byProfileType[profileType]; f != nil {
+			return f
+		}
+		f := &fittingCerts{usable: map[string]bool{}}
+		for _, t := range core.CertificateTypesForProfile(profileType) {
+			for _, cert := range certsByType[t] {
+				switch {
+				case !cert.ExpirationDate.After(now):
+					f.expired = append(f.expired, cert)
+				case cert.HasPrivateKey:
+					f.usable[cert.ID] = true
+				default:
+					f.valid = append(f.valid, cert)
+				}
+			}
+		}
+		byProfileType[profileType] = f
+		return f
+	}
 	profilesBy := map[[2]string][]*core.Profile{}
 	for i := range in.Profiles {
 		p := &in.Profiles[i]
@@ -273,31 +298,26 @@ func CheckReadiness(in ReadinessInput, f ReadinessFilter) []Cell {
 				continue
 			}
 			c := Cell{BundleIdentifier: b.Identifier, Kind: kind, BundleID: b, ProfileType: pt}
-			checkCell(&c, in, certsByType, profilesBy[[2]string{b.ID, pt}], enabled[ProfileDevicePlatform(pt)], installedByName, newName, now)
+			checkCell(&c, in, fitting, profilesBy[[2]string{b.ID, pt}], enabled[ProfileDevicePlatform(pt)], installedByName, newName, now)
 			cells = append(cells, c)
 		}
 	}
 	return cells
 }
 
+// fittingCerts are the certificates that fit a profile type: usable (valid,
+// key here) by id, valid without their key here, and expired.
+type fittingCerts struct {
+	usable         map[string]bool
+	valid, expired []ListedCertificate
+}
+
 // checkCell fills c's problems and fix.
-func checkCell(c *Cell, in ReadinessInput, certsByType map[string][]ListedCertificate, profiles []*core.Profile,
+func checkCell(c *Cell, in ReadinessInput, certs func(profileType string) *fittingCerts, profiles []*core.Profile,
 	devices []core.Device, installedByName map[string][]*provision.Installed, newName func(string) string, now time.Time) {
 	fit := core.CertificateTypesForProfile(c.ProfileType)
-	usable := map[string]bool{}
-	var valid, expired []ListedCertificate
-	for _, t := range fit {
-		for _, cert := range certsByType[t] {
-			switch {
-			case !cert.ExpirationDate.After(now):
-				expired = append(expired, cert)
-			case cert.HasPrivateKey:
-				usable[cert.ID] = true
-			default:
-				valid = append(valid, cert)
-			}
-		}
-	}
+	fc := certs(c.ProfileType)
+	usable, valid, expired := fc.usable, fc.valid, fc.expired
 	label := core.ProfileTypeLabel(c.ProfileType)
 	add := func(code, msg string, a ...any) {
 		c.Problems = append(c.Problems, Problem{code, fmt.Sprintf(msg, a...)})
@@ -378,9 +398,13 @@ func profileProblems(p *core.Profile, usable map[string]bool, noUsable bool, dev
 		out = append(out, Problem{ProblemMissingCertificate, fmt.Sprintf("the profile %q includes no valid certificate whose private key is here", p.Name)})
 	}
 	if core.ProfileTakesDevices(p.ProfileType) {
+		has := make(map[string]bool, len(p.DeviceIDs))
+		for _, id := range p.DeviceIDs {
+			has[id] = true
+		}
 		var missing []string
 		for _, d := range devices {
-			if !slices.Contains(p.DeviceIDs, d.ID) {
+			if !has[d.ID] {
 				missing = append(missing, d.Name)
 			}
 		}
@@ -417,11 +441,14 @@ func installState(p *core.Profile, sameName []*provision.Installed, folders []st
 }
 
 func certNames(cs []ListedCertificate) string {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = fmt.Sprintf("%q, serial %s, expires %s", c.Label(), c.SerialNumber, dateOf(c.ExpirationDate))
+	var names []string
+	for _, c := range cs[:min(len(cs), 2)] {
+		names = append(names, fmt.Sprintf("%q, serial %s, expires %s", c.Label(), c.SerialNumber, dateOf(c.ExpirationDate)))
 	}
-	return shortList(names, 2)
+	if len(cs) > 2 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names, ", "), len(cs)-2)
+	}
+	return strings.Join(names, ", ")
 }
 
 func shortList(items []string, n int) string {
@@ -471,12 +498,81 @@ func GatherReadiness(ctx context.Context, d Deps, l *Lists, folders []string) (i
 	if err := ctx.Err(); err != nil {
 		return in, warning, err
 	}
-	installed, _, err := provision.Scan(folders, in.Now)
+	installed, err := ScanInstalled(folders, in.Profiles, in.Now)
 	if err != nil {
 		return in, warning, err
 	}
 	in.Installed = installed
 	return in, warning, nil
+}
+
+// ScanInstalled lists the profiles in folders for the check: what it needs
+// is each installed UUID, the folders it is in, and its name. A file named
+// after the UUID of a profile Apple lists is that profile, named as Apple
+// lists it, without reading it; only the others (older copies, profiles of
+// other teams) are read and decoded (provision.Decode), since decoding and
+// verifying every installed profile would cost milliseconds each. Links
+// and files that are not profiles are left out, as provision.Scan does.
+func ScanInstalled(folders []string, profiles []core.Profile, now time.Time) ([]provision.Installed, error) {
+	names := map[string]string{}
+	for _, p := range profiles {
+		names[strings.ToUpper(p.UUID)] = p.Name
+	}
+	byUUID := map[string]*provision.Installed{}
+	var order []string
+	for _, dir := range folders {
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			stem, ok := strings.CutSuffix(e.Name(), provision.Ext)
+			if !ok || !e.Type().IsRegular() {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			key := strings.ToUpper(stem)
+			in := byUUID[key]
+			if in == nil {
+				name, listed := names[key]
+				if !listed || !provision.IsUUID(stem) {
+					data, err := provision.ReadFile(path)
+					if err != nil {
+						continue
+					}
+					p, err := provision.Decode(data, now)
+					if err != nil {
+						continue
+					}
+					stem, name, key = p.UUID, p.Name, strings.ToUpper(p.UUID)
+					if in = byUUID[key]; in != nil {
+						in.Folders = appendNew(in.Folders, dir)
+						continue
+					}
+				}
+				in = &provision.Installed{UUID: stem, Name: name}
+				byUUID[key] = in
+				order = append(order, key)
+			}
+			in.Folders = appendNew(in.Folders, dir)
+			in.Paths = append(in.Paths, path)
+		}
+	}
+	out := make([]provision.Installed, len(order))
+	for i, k := range order {
+		out[i] = *byUUID[k]
+	}
+	return out, nil
+}
+
+func appendNew(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
 }
 
 // bundleIDs returns every bundle ID.

@@ -237,6 +237,9 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 		}
 		fetched[i] = data
 	})
+	// Installed side by side with what they replace, which is then
+	// removed in one pass: each provision.Install without keepOld reads both
+	// folders again, which is quadratic for a fix of many profiles.
 	now := f.Lists.now()
 	for i, p := range toInstall {
 		data := contents[p.ID]
@@ -246,12 +249,32 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 		if data == nil {
 			continue // its download failed, said above
 		}
-		in, err := provision.Install(f.Folders, data, false, now)
+		in, err := provision.Install(f.Folders, data, true, now)
 		if err != nil {
 			fail(fmt.Errorf("installing the profile %q: %w", p.Name, err))
 			continue
 		}
 		res.Installed = append(res.Installed, in)
+	}
+	if len(res.Installed) > 0 {
+		installed, _, err := provision.Scan(f.Folders, now)
+		if err != nil {
+			fail(err)
+		}
+		for _, old := range provision.Select(installed, false, true) {
+			for i := range res.Installed {
+				in := &res.Installed[i]
+				if in.Profile.Name != old.Name || in.Profile.TeamIdentifier != old.Profile.TeamIdentifier || !in.Profile.CreationDate.After(old.Profile.CreationDate) {
+					continue
+				}
+				if err := provision.Remove(old); err != nil {
+					fail(err)
+				} else {
+					in.Removed = append(in.Removed, old)
+				}
+				break
+			}
+		}
 	}
 	return res, errors.Join(errs...)
 }
