@@ -198,8 +198,11 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 				np.CertificateIDs = fitting(np.Type)
 				pp, err := PlanProfile(ctx, f.Lists, np)
 				if err == nil {
+					// Not CreateProfile: the cache is updated once, below,
+					// not once a profile (a write of the whole list each).
 					var created core.CreatedProfile
-					if created, err = CreateProfile(ctx, f.Lists, pp); err == nil {
+					if created, _, err = f.Lists.Client.Profiles.Create(ctx, pp.Create); err == nil {
+						created.BundleIdentifier = pp.BundleID.Identifier
 						mu.Lock()
 						res.Created = append(res.Created, created.Profile)
 						contents[created.ID] = created.Content
@@ -212,6 +215,7 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 		})
 	}
 	wg.Wait()
+	f.Lists.rememberProfiles(nil, res.Created)
 	if f.Folders == nil || (!plan.InstallAll && len(plan.Install) == 0) {
 		return res, errors.Join(errs...)
 	}
@@ -237,24 +241,30 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 		}
 		fetched[i] = data
 	})
-	// Installed side by side with what they replace, which is then
+	// Installed (side by side) beside what they replace, which is then
 	// removed in one pass: each provision.Install without keepOld reads both
 	// folders again, which is quadratic for a fix of many profiles.
 	now := f.Lists.now()
-	for i, p := range toInstall {
-		data := contents[p.ID]
+	installs := make([]*provision.InstallResult, len(toInstall))
+	core.InParallel(ctx, f.Lists.Client.MaxInFlight(), indexes(len(toInstall)), func(i int) {
+		data := contents[toInstall[i].ID]
 		if data == nil {
 			data = fetched[i]
 		}
 		if data == nil {
-			continue // its download failed, said above
+			return // its download failed, said above
 		}
 		in, err := provision.Install(f.Folders, data, true, now)
 		if err != nil {
-			fail(fmt.Errorf("installing the profile %q: %w", p.Name, err))
-			continue
+			fail(fmt.Errorf("installing the profile %q: %w", toInstall[i].Name, err))
+			return
 		}
-		res.Installed = append(res.Installed, in)
+		installs[i] = &in
+	})
+	for _, in := range installs {
+		if in != nil {
+			res.Installed = append(res.Installed, *in)
+		}
 	}
 	if len(res.Installed) > 0 {
 		installed, _, err := provision.Scan(f.Folders, now)
