@@ -68,6 +68,8 @@ say "3. downloading 200 certificates and 200 profiles (3 runs each)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownload$' -test.benchtime 3x
 say "8. regenerating 40 profiles (3 runs, 100 ms a request)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkRegenerateProfiles$' -test.benchtime 3x
+say "9, 10. doctor: the check with warm lists, --fix in bulk (3 runs each, 100 ms a request)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkDoctor(Check|Fix)$' -test.benchtime 3x
 say "6. token signing"
 bench bench "$tmp/bench.test" -test.bench '^Benchmark(Sign|Cached)Token$'
 

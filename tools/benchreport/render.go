@@ -57,6 +57,7 @@ func render(rs *results, command, loadBefore string, now time.Time) string {
 	tokens(d, rs)
 	binarySize(d, rs)
 	regenerate(d, rs)
+	doctor(d, rs)
 
 	d.WriteString("## How to read and reproduce\n\n")
 	d.p("`%s` runs, in order: `go test -bench` on bench/ (figures 1, 2, 3, 6, 8, and 4 with the binary built "+
