@@ -275,6 +275,10 @@ func CheckReadiness(in ReadinessInput, f ReadinessFilter) []Cell {
 		taken[p.Name] = true
 	}
 	newName := func(stem string) string {
+		// Room for the " 2" of a name taken, within Apple's length.
+		if r := []rune(stem); len(r) > core.MaxProfileNameRunes-4 {
+			stem = string(r[:core.MaxProfileNameRunes-4])
+		}
 		name := stem
 		for n := 2; taken[name]; n++ {
 			name = fmt.Sprintf("%s %d", stem, n)

@@ -38,8 +38,10 @@ type readinessPane struct {
 	client  func(ctx context.Context, id string) (*core.Client, error)
 	folders func() ([]string, error)
 	// onChanged runs after a fix or a renewal changed something at Apple,
-	// so that the other tabs list it.
-	onChanged func()
+	// so that the other tabs list it; isSelected says whether the tab is
+	// the one shown.
+	onChanged  func()
+	isSelected func() bool
 
 	item     *container.TabItem
 	status   *widget.Label
@@ -87,6 +89,7 @@ func (r *readinessPane) tabItem() *container.TabItem { return r.item }
 // when first selected for a key, and a change it makes refreshes the lists.
 func (v *keyView) addReadiness() {
 	v.readiness.onChanged = v.onRefresh
+	v.readiness.isSelected = func() bool { return v.tabs.Selected() == v.readiness.tabItem() }
 	v.tabs.Append(v.readiness.tabItem())
 	v.tabs.OnSelected = func(it *container.TabItem) {
 		if it == v.readiness.tabItem() {
@@ -113,6 +116,9 @@ func (r *readinessPane) show(k storage.Key) {
 	}
 	r.check.Enable()
 	r.status.SetText("Checks each bundle ID for a certificate whose key is here, a profile that includes it and every enabled device, installed for Xcode.")
+	if r.isSelected != nil && r.isSelected() {
+		r.selected() // another key chosen with the tab shown
+	}
 }
 
 // selected runs the first check of the key shown.
