@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,13 @@ func (h *harness) cellView(bundle, kind string) *statusCell {
 	return nil
 }
 
+// tinted is a theme colour as the grid paints a cell with it: green
+// (success) ready, amber (warning) only not installed, red (error).
+func tinted(name fyne.ThemeColorName) color.Color {
+	r, g, b, _ := theme.Color(name).RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x55}
+}
+
 func sameColor(a, b interface{ RGBA() (r, g, b, a uint32) }) bool {
 	ar, ag, ab, aa := a.RGBA()
 	br, bg, bb, ba := b.RGBA()
@@ -71,7 +79,7 @@ func TestReadinessTabShowsCellsAndFixesThem(t *testing.T) {
 			t.Errorf("a team without a Developer ID certificate shows in-house or Developer ID columns:\n%s", s)
 		}
 		desk := h.cellView("com.example.doctor.desk", "development")
-		if !sameColor(desk.bg.FillColor, severityColor(2)) {
+		if !sameColor(desk.bg.FillColor, tinted(theme.ColorNameError)) {
 			t.Errorf("a cell with no certificate is not red: %v", desk.bg.FillColor)
 		}
 		desk.MouseIn(&desktop.MouseEvent{})
@@ -113,7 +121,7 @@ func TestReadinessTabShowsCellsAndFixesThem(t *testing.T) {
 	}, h.screenText)
 	h.do(func() {
 		for _, kind := range []string{"development", "adhoc", "appstore"} {
-			if v := h.cellView("com.example.doctor.notes", kind); !v.cell.Ready || !sameColor(v.bg.FillColor, severityColor(0)) {
+			if v := h.cellView("com.example.doctor.notes", kind); !v.cell.Ready || !sameColor(v.bg.FillColor, tinted(theme.ColorNameSuccess)) {
 				t.Errorf("after its row's fix, notes x %s: %s", kind, v.cell.Summary())
 			}
 		}
@@ -130,7 +138,7 @@ func TestReadinessTabShowsCellsAndFixesThem(t *testing.T) {
 	})
 	h.waitChecked()
 	h.do(func() {
-		if v := h.cellView("com.example.doctor.notes", "appstore"); v.cell.Severity() != 1 || !sameColor(v.bg.FillColor, severityColor(1)) || v.label.Text != "Not installed" {
+		if v := h.cellView("com.example.doctor.notes", "appstore"); v.cell.Severity() != 1 || !sameColor(v.bg.FillColor, tinted(theme.ColorNameWarning)) || v.label.Text != "Not installed" {
 			t.Errorf("a cell only missing its installation: severity %d, %q", v.cell.Severity(), v.label.Text)
 		}
 		test.Tap(h.u.view.readiness.fixAll)
