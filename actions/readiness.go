@@ -330,7 +330,8 @@ func checkCell(c *Cell, in ReadinessInput, certs func(profileType string) *fitti
 	switch {
 	case !needCert:
 	case len(valid) > 0:
-		add(ProblemNoPrivateKey, "no certificate that signs %s profiles has its private key on this machine (%s is valid, its key is elsewhere)", label, certNames(valid))
+		add(ProblemNoPrivateKey, "no certificate that signs %s profiles has its private key on this machine: %s is valid, but its key is elsewhere "+
+			"(import it with 'asckeys certs import-p12', or let the fix make a new certificate)", label, certNames(valid))
 	case len(expired) > 0:
 		add(ProblemCertificateExpired, "every certificate that signs %s profiles has expired (%s)", label, certNames(expired))
 	default:
@@ -339,7 +340,7 @@ func checkCell(c *Cell, in ReadinessInput, certs func(profileType string) *fitti
 	if needCert {
 		if core.CheckCertificateCreatable(fit[0]) == nil {
 			c.Steps = append(c.Steps, FixStep{Action: StepCreateCertificate, CertificateType: fit[0],
-				Text: fmt.Sprintf("create a %s certificate (%s), its private key kept here", core.CertificateTypeLabel(fit[0]), fit[0])})
+				Text: fmt.Sprintf("create a new %s certificate (%s), its private key kept here", core.CertificateTypeLabel(fit[0]), fit[0])})
 		} else {
 			c.Steps = append(c.Steps, FixStep{Action: StepManual, Text: fmt.Sprintf("the Account Holder creates a %s certificate on Apple's website or in Xcode; "+
 				"import it with its private key here ('asckeys certs import-p12')", core.CertificateTypeLabel(fit[0]))})

@@ -77,7 +77,7 @@ func (p FixPlan) Empty() bool { return !p.ChangesApple() && len(p.Install) == 0 
 func (p FixPlan) Lines() []string {
 	var out []string
 	for _, t := range p.CertificateTypes {
-		out = append(out, fmt.Sprintf("create a %s certificate (%s); its private key is made and kept here (it counts against Apple's limit for the type)",
+		out = append(out, fmt.Sprintf("create a new %s certificate (%s); its private key is made and kept here (it counts against Apple's limit for the type)",
 			core.CertificateTypeLabel(t), t))
 	}
 	for _, n := range p.Create {

@@ -105,7 +105,7 @@ func TestReadinessTabShowsCellsAndFixesThem(t *testing.T) {
 	})
 	dlg := h.waitDialog("This will:")
 	text := strings.Join(texts(dlg), "\n")
-	for _, want := range []string{"create a Apple Development certificate (DEVELOPMENT)", "create a Apple Distribution certificate (DISTRIBUTION)",
+	for _, want := range []string{"create a new Apple Development certificate (DEVELOPMENT)", "create a new Apple Distribution certificate (DISTRIBUTION)",
 		`regenerate the iOS Development profile "Notes Development"`, "install the 3 profile(s) made into both Xcode folders"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the confirmation does not say %q:\n%s", want, text)
