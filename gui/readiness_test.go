@@ -246,3 +246,27 @@ func TestScreenshotOfReadiness(t *testing.T) {
 		})
 	}
 }
+
+// Choosing another key with the Readiness tab shown checks that key; an
+// individual key says why it cannot be checked, and offers no Check.
+func TestReadinessFollowsTheChosenKey(t *testing.T) {
+	profileHome(t)
+	h := newHarness(t, sandbox.Config{Seed: 17, Doctor: true})
+	team, _ := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	mine, _ := h.link("Mine", core.KindIndividual, sandbox.RoleAdmin)
+	h.open()
+	h.do(func() { h.u.chooseKey(team.ID) })
+	h.waitLoaded()
+	h.do(func() { h.u.view.tabs.Select(h.u.view.readiness.tabItem()) })
+	h.waitChecked()
+	h.do(func() { h.u.chooseKey(mine.ID) })
+	h.waitFor("the individual key's explanation", func() bool {
+		r := h.u.view.readiness
+		return strings.Contains(r.status.Text, "Individual keys cannot use provisioning") && r.check.Disabled() && len(r.views) == 0
+	}, h.screenText)
+	h.do(func() { h.u.chooseKey(team.ID) })
+	h.waitFor("the team key checked again", func() bool {
+		r := h.u.view.readiness
+		return r.checked && !r.busy && len(r.views) == 8
+	}, h.screenText)
+}
