@@ -133,7 +133,7 @@ func (f *Fixer) Run(ctx context.Context, plan FixPlan) (FixResult, error) {
 	core.InParallel(ctx, f.Lists.Client.MaxInFlight(), plan.CertificateTypes, func(t string) {
 		made, err := CreateCertificate(ctx, f.Deps, t, "")
 		if err != nil {
-			fail(fmt.Errorf("creating a %s certificate: %w", core.CertificateTypeLabel(t), err))
+			fail(fmt.Errorf("creating a new %s certificate: %w", core.CertificateTypeLabel(t), err))
 			return
 		}
 		mu.Lock()

@@ -180,11 +180,34 @@ func (r *readinessPane) recheck(freshLists bool, done string) {
 	})
 }
 
+// begin shows what runs; the buttons that would start more wait for it.
 func (r *readinessPane) begin(what string) {
 	r.busy = true
 	r.status.SetText(what)
 	r.check.Disable()
 	r.fixAll.Disable()
+	for _, b := range findButtons(r.grid, r.expiring) {
+		b.Disable()
+	}
+	for _, v := range r.views {
+		if v.fix != nil {
+			v.fix.Disable()
+		}
+	}
+}
+
+// findButtons are the buttons in objs, containers walked.
+func findButtons(objs ...fyne.CanvasObject) []*widget.Button {
+	var out []*widget.Button
+	for _, o := range objs {
+		switch w := o.(type) {
+		case *widget.Button:
+			out = append(out, w)
+		case *fyne.Container:
+			out = append(out, findButtons(w.Objects...)...)
+		}
+	}
+	return out
 }
 
 // finish shows a check's answer, if gen is still the key shown.
@@ -374,9 +397,8 @@ func (r *readinessPane) askRenew(cert core.Certificate) {
 			if gen != r.gen {
 				return
 			}
-			r.busy = false
-			r.check.Enable()
-			r.status.SetText("")
+			// As before the plan was asked for, its buttons enabled again.
+			r.finish(gen, readinessState{cells: r.cells, certs: r.certs}, nil, "")
 			if err != nil {
 				r.dialogs.showMessage("Cannot renew", errText(err), theme.ErrorIcon())
 				return
