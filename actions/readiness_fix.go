@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/asckeys/asckeys/core"
@@ -72,6 +73,24 @@ func (p FixPlan) ChangesApple() bool {
 
 // Empty reports whether the plan does nothing.
 func (p FixPlan) Empty() bool { return !p.ChangesApple() && len(p.Install) == 0 }
+
+// Summary counts what the plan does at Apple, in one line.
+func (p FixPlan) Summary() string {
+	var parts []string
+	if n := len(p.CertificateTypes); n > 0 {
+		parts = append(parts, fmt.Sprintf("create %d certificate(s)", n))
+	}
+	if n := len(p.Create); n > 0 {
+		parts = append(parts, fmt.Sprintf("create %d profile(s)", n))
+	}
+	if n := len(p.Regenerate); n > 0 {
+		parts = append(parts, fmt.Sprintf("regenerate %d profile(s)", n))
+	}
+	if n := len(p.Install); n > 0 || p.InstallAll {
+		parts = append(parts, "install them")
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Lines say what the plan does, one thing a line, for the confirmation.
 func (p FixPlan) Lines() []string {

@@ -87,7 +87,7 @@ when every checked cell is ready (after the fix, when asked), 1 otherwise.`,
 			}
 			printLines(info, "The fix:", plan.Lines())
 			if plan.ChangesApple() {
-				if err := confirm(env, yes, "Do all of the above at Apple with "+p.key.Name+"?", "would "+strings.Join(plan.Lines(), "; ")); err != nil {
+				if err := confirm(env, yes, "Do all of the above at Apple with "+p.key.Name+"?", "would "+plan.Summary()); err != nil {
 					return err
 				}
 			}
