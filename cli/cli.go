@@ -131,6 +131,7 @@ Environment:
 		newBundleIDsCmd(env),
 		newDevicesCmd(env),
 		newDemoCmd(env),
+		newExpiringCmd(env),
 	)
 	// Every command's argument check is a usage error, like a bad flag.
 	var wrapArgs func(c *cobra.Command)
