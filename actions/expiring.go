@@ -34,7 +34,10 @@ type ExpiringItem struct {
 	ID   string
 	// Name is how the item is named to people (Certificate.Label, the
 	// profile's name); Type is its certificate or profile type.
-	Name, Type     string
+	Name, Type string
+	// Ref tells it from others of the same name, and finds it in the
+	// window's search box: a certificate's serial number, a profile's UUID.
+	Ref            string
 	ExpirationDate core.Time
 	Expiry         core.Expiry
 }
@@ -101,6 +104,9 @@ type ExpirySource struct {
 	MaxAge time.Duration
 	// Now is time.Now when nil.
 	Now func() time.Time
+	// CacheOnly never asks Apple: the cached lists of any age, or nothing
+	// (as for the key the window is listing anyway).
+	CacheOnly bool
 }
 
 func (s ExpirySource) now() time.Time {
@@ -141,9 +147,12 @@ func (s ExpirySource) Key(ctx context.Context, k storage.Key) KeyExpiry {
 	}
 	if haveCache {
 		fetched := oldest(cl.Certificates.FetchedAt, cl.Profiles.FetchedAt)
-		if age := now.Sub(fetched); maxAge > 0 && age >= 0 && age <= maxAge {
+		if age := now.Sub(fetched); s.CacheOnly || (maxAge > 0 && age >= 0 && age <= maxAge) {
 			return s.fill(ke, cl, fetched, true, now)
 		}
+	}
+	if s.CacheOnly {
+		return ke
 	}
 	certs, profiles, err := s.fetch(ctx, k)
 	if err != nil {
@@ -206,14 +215,14 @@ func ItemsOf(k storage.Key, certs []core.Certificate, profiles []core.Profile, n
 			continue
 		}
 		out = append(out, ExpiringItem{KeyID: k.ID, KeyName: k.Name, Kind: KindCertificate, ID: c.ID,
-			Name: c.Label(), Type: core.CertificateTypeLabel(c.CertificateType), ExpirationDate: c.ExpirationDate, Expiry: c.Expiry(now)})
+			Name: c.Label(), Type: core.CertificateTypeLabel(c.CertificateType), Ref: c.SerialNumber, ExpirationDate: c.ExpirationDate, Expiry: c.Expiry(now)})
 	}
 	for _, p := range profiles {
 		if p.ExpirationDate.IsZero() {
 			continue
 		}
 		out = append(out, ExpiringItem{KeyID: k.ID, KeyName: k.Name, Kind: KindProfile, ID: p.ID,
-			Name: p.Name, Type: core.ProfileTypeLabel(p.ProfileType), ExpirationDate: p.ExpirationDate, Expiry: p.Expiry(now)})
+			Name: p.Name, Type: core.ProfileTypeLabel(p.ProfileType), Ref: p.UUID, ExpirationDate: p.ExpirationDate, Expiry: p.Expiry(now)})
 	}
 	sortItems(out)
 	return out

@@ -31,6 +31,9 @@ type keyView struct {
 	onInstall func(keyID string, rows []core.Profile, done func())
 	// onDetails shows a row's details; what is "certificate", "profile"…
 	onDetails func(what string, fields []detail)
+	// onListed (may be nil) says a key's list was fetched and cached; it
+	// is called off the UI goroutine.
+	onListed func(keyID string)
 
 	content fyne.CanvasObject
 
