@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -46,6 +45,8 @@ type overview struct {
 
 	content  fyne.CanvasObject
 	summary  *fyne.Container
+	body     *fyne.Container
+	scroll   *container.Scroll
 	timeline *timeline
 	hovered  *widget.Label
 	status   *widget.Label
@@ -88,8 +89,9 @@ func (o *overview) buildUI() {
 		widget.NewLabelWithStyle("The next 12 months", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHScroll(o.timeline), legend, o.hovered)
 	settings := container.NewVBox(widget.NewSeparator(), o.notifyOn, ageRow)
-	body := container.NewVBox(o.status, o.summary, widget.NewSeparator(), timelineBox, settings)
-	o.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, container.NewVScroll(container.NewPadded(body)))
+	o.body = container.NewVBox(o.status, o.summary, widget.NewSeparator(), timelineBox, settings)
+	o.scroll = container.NewVScroll(container.NewPadded(o.body))
+	o.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, o.scroll)
 	o.showSettings(storage.Settings{})
 	o.readSettings()
 }
@@ -277,8 +279,10 @@ func (o *overview) show() {
 			lanes = append(lanes, timelineLane{name: k.Name, items: items})
 		}
 	}
-	o.summary.Refresh()
 	o.timeline.set(lanes, now)
+	// The blocks and lanes may have changed in number: lay out again.
+	o.body.Refresh()
+	o.scroll.Refresh()
 	switch {
 	case len(o.keys) == 0:
 		o.status.SetText("No key is linked yet.")
@@ -317,9 +321,10 @@ func (o *overview) keySummary(k storage.Key, ke actions.KeyExpiry, ok bool, now 
 		source.SetText("lists from " + ago(ke.FetchedAt, now))
 	}
 	if ok && !ke.Individual && (ke.Err == nil || ke.FromCache) && !ke.FetchedAt.IsZero() {
-		rows = append(rows,
+		// Side by side, or one below the other in a narrow window.
+		rows = append(rows, container.New(&flowLayout{},
 			countsRow("Certificates", ke.Counts(actions.KindCertificate)),
-			countsRow("Profiles", ke.Counts(actions.KindProfile)))
+			countsRow("Profiles", ke.Counts(actions.KindProfile))))
 	}
 	head := container.NewBorder(nil, nil, nil, source, name)
 	return container.NewVBox(append([]fyne.CanvasObject{head}, rows...)...)
@@ -337,11 +342,10 @@ func countsRow(what string, c actions.ExpiryCounts) fyne.CanvasObject {
 		return l
 	}
 	return container.NewHBox(
-		container.New(&minWidth{110}, widget.NewLabel(what)),
-		container.New(&minWidth{100}, cell(count(c.Expired)+" expired", c.Expired, widget.DangerImportance)),
-		container.New(&minWidth{170}, cell(count(c.Soon)+" within 30 days", c.Soon, widget.WarningImportance)),
-		cell(count(c.Fine)+" fine", c.Fine, widget.MediumImportance),
-		layout.NewSpacer())
+		container.New(&minWidth{95}, &widget.Label{Text: what, Importance: widget.LowImportance}),
+		container.New(&minWidth{95}, cell(count(c.Expired)+" expired", c.Expired, widget.DangerImportance)),
+		container.New(&minWidth{160}, cell(count(c.Soon)+" within 30 days", c.Soon, widget.WarningImportance)),
+		container.New(&minWidth{90}, cell(count(c.Fine)+" fine", c.Fine, widget.MediumImportance)))
 }
 
 // onHover names the mark under the pointer below the timeline.

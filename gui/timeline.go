@@ -22,6 +22,7 @@ const (
 	timelineGutterW  = 56  // "expired" before today, "later" after 12 months
 	timelineAxisH    = 26  // month names on top
 	timelineLaneH    = 34
+	timelineFootH    = 18 // "today" under the lanes
 	timelineMarkSize = 9
 	// timelineHit is how near the pointer must be to a mark to pick it.
 	timelineHit = 8
@@ -76,18 +77,25 @@ func (t *timeline) span() (time.Time, time.Time) {
 	return start, start.AddDate(0, timelineMonths, 0)
 }
 
-// xOf is the horizontal position of an expiry in a timeline width wide.
+// xOf is the horizontal position of an expiry's mark in a timeline width
+// wide: on the 12 months, or in the gutter of what expired or of later.
 func (t *timeline) xOf(exp time.Time, width float32) float32 {
-	start, end := t.span()
-	x0 := float32(timelineLabelW + timelineGutterW)
-	x1 := width - timelineGutterW
+	_, end := t.span()
 	switch {
 	case exp.Before(t.now):
 		return timelineLabelW + timelineGutterW/2
 	case !exp.Before(end):
-		return x1 + timelineGutterW/2
+		return width - timelineGutterW/2
 	}
-	frac := float32(exp.Sub(start)) / float32(end.Sub(start))
+	return t.dayX(exp, width)
+}
+
+// dayX is where a moment of the 12 months lies.
+func (t *timeline) dayX(at time.Time, width float32) float32 {
+	start, end := t.span()
+	x0 := float32(timelineLabelW + timelineGutterW)
+	x1 := width - timelineGutterW
+	frac := float32(at.Sub(start)) / float32(end.Sub(start))
 	return x0 + frac*(x1-x0)
 }
 
@@ -138,7 +146,7 @@ func (t *timeline) MouseOut() {
 // MinSize leaves room for the months to be told apart and every lane.
 func (t *timeline) MinSize() fyne.Size {
 	lanes := max(len(t.lanes), 1)
-	return fyne.NewSize(timelineLabelW+2*timelineGutterW+12*36, timelineAxisH+float32(lanes)*timelineLaneH+4)
+	return fyne.NewSize(timelineLabelW+2*timelineGutterW+12*36, timelineAxisH+float32(lanes)*timelineLaneH+timelineFootH)
 }
 
 func (t *timeline) CreateRenderer() fyne.WidgetRenderer {
@@ -210,11 +218,11 @@ func (r *timelineRenderer) rebuild(size fyne.Size) {
 		if to.After(end) {
 			to = end
 		}
-		xa, xb := t.xOf(from, size.Width), t.xOf(to, size.Width)
+		xa, xb := t.dayX(from, size.Width), t.dayX(to, size.Width)
 		if m.After(start) {
 			line(grid, 1, xa, timelineAxisH-4, xa, bottom)
 		}
-		if xb-xa > 24 {
+		if xb-xa > 30 {
 			name := m.Format("Jan")
 			if m.Month() == time.January {
 				name = m.Format("Jan 06")
@@ -231,7 +239,7 @@ func (r *timelineRenderer) rebuild(size fyne.Size) {
 	for i, lane := range t.lanes {
 		top := timelineAxisH + float32(i)*timelineLaneH
 		mid := top + timelineLaneH/2
-		text(lane.name, col(theme.ColorNameForeground), 0, mid-textSize*0.7, fyne.TextAlignLeading)
+		text(fitText(lane.name, textSize, timelineLabelW-8), col(theme.ColorNameForeground), 0, mid-textSize*0.7, fyne.TextAlignLeading)
 		line(grid, 1, timelineLabelW, top+timelineLaneH, size.Width, top+timelineLaneH)
 		taken := map[int]int{}
 		for _, it := range lane.items {
@@ -255,8 +263,8 @@ func (r *timelineRenderer) rebuild(size fyne.Size) {
 
 	// Today, over the lanes.
 	today := col(theme.ColorNamePrimary)
-	line(today, 2, x0, timelineAxisH-6, x0, bottom)
-	text("today", today, x0+3, bottom-textSize-4, fyne.TextAlignLeading)
+	line(today, 2, x0, timelineAxisH-6, x0, bottom+4)
+	text("today", today, x0, bottom+2, fyne.TextAlignCenter)
 	r.objs = objs
 }
 
@@ -291,4 +299,20 @@ func mark(it actions.ExpiringItem, col func(fyne.ThemeColorName) color.Color, x,
 	o.Resize(fyne.NewSize(timelineMarkSize, timelineMarkSize))
 	o.Move(fyne.NewPos(x-timelineMarkSize/2, y-timelineMarkSize/2))
 	return o
+}
+
+// fitText cuts s with "…" to fit width at size; the Overview above names
+// each key in full.
+func fitText(s string, size, width float32) string {
+	if fyne.MeasureText(s, size, fyne.TextStyle{}).Width <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 {
+		r = r[:len(r)-1]
+		if cut := string(r) + "…"; fyne.MeasureText(cut, size, fyne.TextStyle{}).Width <= width {
+			return cut
+		}
+	}
+	return "…"
 }
