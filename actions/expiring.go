@@ -243,7 +243,8 @@ func Expiring(keys []KeyExpiry, withinDays int) []ExpiringItem {
 	var out []ExpiringItem
 	for _, k := range keys {
 		for _, it := range k.Items {
-			if it.Expiry.State == core.ExpiryExpired || it.Expiry.DaysLeft <= withinDays {
+			// Expired items have DaysLeft <= 0, so they are always in.
+			if it.Expiry.DaysLeft <= withinDays {
 				out = append(out, it)
 			}
 		}
