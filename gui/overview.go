@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -315,6 +316,10 @@ func (o *overview) keySummary(k storage.Key, ke actions.KeyExpiry, ok bool, now 
 	case ke.Err != nil:
 		source.Importance = widget.DangerImportance
 		text, _ := explain(ke.Err)
+		if errors.Is(ke.Err, storage.ErrNoKeychain) {
+			// The window's banner explains it and the fix, once.
+			text = "the private key cannot be read: no keychain is available (see the top of the window)"
+		}
 		source.SetText("not listed: " + text)
 		source.Wrapping = fyne.TextWrapWord
 	default:
