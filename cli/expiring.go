@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -126,9 +125,9 @@ func runExpiring(ctx context.Context, env *Env, ref string, days int, check, asJ
 	} else if len(items) == 0 {
 		fmt.Fprintf(env.Stdout, "Nothing expires within %s across %s.\n", plural(days, "day"), plural(len(keys), "key"))
 	} else {
-		t := newTable(env.Stdout, "EXPIRES", "DAYS", "KIND", "NAME", "TYPE", "KEY", "ID")
+		t := newTable(env.Stdout, "EXPIRES", "KIND", "NAME", "TYPE", "KEY", "ID")
 		for _, it := range items {
-			t.row(expires(it.ExpirationDate, now), strconv.Itoa(it.Expiry.DaysLeft), it.Kind, dash(it.Name), it.Type, it.KeyName, it.ID)
+			t.row(expires(it.ExpirationDate, now), it.Kind, dash(it.Name), it.Type, it.KeyName, it.ID)
 		}
 		if err := t.flush(); err != nil {
 			return err
