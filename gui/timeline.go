@@ -55,6 +55,20 @@ type timeline struct {
 	onTap   func(it actions.ExpiringItem)
 
 	marks []placedMark // set by the renderer's layout, on the UI goroutine
+	// hovered names the mark under the pointer (markID), "" for none: it
+	// gets a ring.
+	hovered string
+}
+
+// markID tells the marks apart: the same item may be listed by two keys.
+func markID(it actions.ExpiringItem) string { return it.KeyID + "/" + it.Kind + "/" + it.ID }
+
+// setHovered rings the mark id ("" for none), redrawing only on a change.
+func (t *timeline) setHovered(id string) {
+	if t.hovered != id {
+		t.hovered = id
+		t.Refresh()
+	}
 }
 
 func newTimeline(onHover func(*actions.ExpiringItem), onTap func(actions.ExpiringItem)) *timeline {
@@ -130,14 +144,17 @@ func (t *timeline) MouseMoved(ev *desktop.MouseEvent) {
 		return
 	}
 	if it, ok := t.markAt(ev.Position); ok {
+		t.setHovered(markID(it))
 		t.onHover(&it)
 	} else {
+		t.setHovered("")
 		t.onHover(nil)
 	}
 }
 
 // MouseOut clears what MouseMoved named.
 func (t *timeline) MouseOut() {
+	t.setHovered("")
 	if t.onHover != nil {
 		t.onHover(nil)
 	}
@@ -255,6 +272,13 @@ func (r *timelineRenderer) rebuild(size fyne.Size) {
 			y := mid + float32(math.Max(-12, math.Min(12, float64(off))))
 			objs = append(objs, mark(it, col, x, y))
 			t.marks = append(t.marks, placedMark{pos: fyne.NewPos(x, y), item: it})
+			if t.hovered != "" && markID(it) == t.hovered {
+				ring := canvas.NewCircle(color.Transparent)
+				ring.StrokeColor, ring.StrokeWidth = col(theme.ColorNamePrimary), 2
+				ring.Resize(fyne.NewSize(timelineMarkSize+8, timelineMarkSize+8))
+				ring.Move(fyne.NewPos(x-timelineMarkSize/2-4, y-timelineMarkSize/2-4))
+				objs = append(objs, ring)
+			}
 		}
 	}
 	if len(t.lanes) == 0 {
