@@ -59,6 +59,9 @@ type overview struct {
 	keys    []storage.Key
 	found   map[string]actions.KeyExpiry // by vault id
 	loading map[string]bool              // vault ids being listed
+	// listErrs are why the key view could not fetch a key's certificates
+	// or profiles (by vault id, then kind): its cached lists are offline.
+	listErrs map[string]map[string]error
 	gen     int
 	// applying suppresses the settings' callbacks while they are shown.
 	applying bool
@@ -68,7 +71,7 @@ func (o *overview) buildUI() {
 	if o.now == nil {
 		o.now = time.Now
 	}
-	o.found, o.loading = map[string]actions.KeyExpiry{}, map[string]bool{}
+	o.found, o.loading, o.listErrs = map[string]actions.KeyExpiry{}, map[string]bool{}, map[string]map[string]error{}
 	title := &widget.Label{Text: "Overview", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 	o.refresh = widget.NewButtonWithIcon("Refresh All", theme.ViewRefreshIcon(), func() { o.load(o.keys, "", true) })
 	o.status = &widget.Label{SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
@@ -218,14 +221,22 @@ func (o *overview) load(keys []storage.Key, viewing string, refresh bool) {
 }
 
 // keyListed reads again, from the cache, the lists of a key the key view
-// has just fetched, and announces what they newly show. It may be called
-// from any goroutine.
-func (o *overview) keyListed(id string) {
+// has just fetched (what), and announces what they newly show; when the
+// fetch failed (err), the cached lists are shown as offline. It may be
+// called from any goroutine.
+func (o *overview) keyListed(id, what string, err error) {
+	if (what != actions.KindCertificate && what != actions.KindProfile) || errors.Is(err, context.Canceled) {
+		return // not about expiry, or another key was chosen meanwhile
+	}
 	fyne.Do(func() {
 		k, ok := findKey(o.keys, id)
 		if !ok {
 			return
 		}
+		if o.listErrs[id] == nil {
+			o.listErrs[id] = map[string]error{}
+		}
+		o.listErrs[id][what] = err
 		o.work.background(func(ctx context.Context) {
 			src := o.source(0)
 			src.CacheOnly = true
@@ -248,6 +259,14 @@ func (o *overview) source(maxAge time.Duration) actions.ExpirySource {
 func (o *overview) showFound(found []actions.KeyExpiry) {
 	for _, ke := range found {
 		delete(o.loading, ke.Key.ID)
+		if !ke.FromCache && ke.Err == nil {
+			delete(o.listErrs, ke.Key.ID) // Apple just answered
+		}
+		for _, err := range o.listErrs[ke.Key.ID] {
+			if err != nil && ke.Err == nil && !ke.Individual {
+				ke.Err = err
+			}
+		}
 		if _, ok := findKey(o.keys, ke.Key.ID); ok {
 			o.found[ke.Key.ID] = ke
 		}

@@ -260,9 +260,9 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 			_ = t.v.cache.Update(keyID, func(cl *storage.CachedLists) {
 				*t.spec.cached(cl) = &storage.CachedList[T]{FetchedAt: now, Items: rows}
 			})
-			if t.v.onListed != nil {
-				t.v.onListed(keyID)
-			}
+		}
+		if t.v.onListed != nil {
+			t.v.onListed(keyID, t.spec.singular, err)
 		}
 		rl := client.LastRateLimit()
 		fyne.Do(func() {
