@@ -62,7 +62,6 @@ type overview struct {
 	// listErrs are why the key view could not fetch a key's certificates
 	// or profiles (by vault id, then kind): its cached lists are offline.
 	listErrs map[string]map[string]error
-	gen     int
 	// applying suppresses the settings' callbacks while they are shown.
 	applying bool
 }
