@@ -73,8 +73,8 @@ type ui struct {
 	// the key view up to date behind it.
 	localShown bool
 	// overviewShown: the right side shows the Overview of every key, on the
-	// same terms as localShown; overviewFirst: it was shown at start, as it
-	// is when more than one key is linked.
+	// same terms as localShown; overviewFirst: the key list read at start
+	// decided whether it comes first (it does with more than one key).
 	overviewShown, overviewFirst bool
 
 	org       *orgPanel
@@ -100,16 +100,16 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		secrets: map[string]error{},
 	}
 	u.org = &orgPanel{
-		win:        w,
-		onSelect:   u.chooseKey,
-		onAddNew:   u.onAddNew,
-		onRename:   u.renameKey,
-		onVerify:   u.verifyKey,
-		onRemove:   u.removeKey,
-		onExport:   u.exportKey,
-		onLocal:    u.showLocal,
-		onOverview: u.showOverview,
+		win:      w,
+		onSelect: u.chooseKey,
+		onAddNew: u.onAddNew,
+		onRename: u.renameKey,
+		onVerify: u.verifyKey,
+		onRemove: u.removeKey,
+		onExport: u.exportKey,
+		onLocal:  u.showLocal,
 	}
+	u.org.onOverview = u.showOverview
 	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
 	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}
 	u.view = &keyView{
@@ -284,9 +284,13 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 	}
 	u.selectKey(selectID)
 	u.overview.setKeys(keys, u.selected)
-	if !u.overviewFirst && len(keys) > 1 && u.opts.Show == "" && !u.localShown {
+	if !u.overviewFirst {
+		// Decided once, on the list read at start: a key added later is
+		// shown itself.
 		u.overviewFirst = true
-		u.showOverview()
+		if len(keys) > 1 && u.opts.Show == "" && !u.localShown {
+			u.showOverview()
+		}
 	}
 	u.applyShow()
 }
