@@ -191,6 +191,15 @@ func TestOneKeyOpensOnItsListsAndTheNotificationsSettingIsSaved(t *testing.T) {
 		if h.u.right.Objects[0] != h.u.view.content || !h.u.view.showing(k.ID) {
 			t.Error("with one key, its lists are not the first view")
 		}
+	})
+	// A second key linked later is shown itself, not the Overview.
+	second, _ := h.link("Second Corp", core.KindTeam, sandbox.RoleAdmin)
+	h.do(func() { h.u.reloadKeys(second.ID) })
+	h.waitFor("the second key", func() bool { return len(h.u.keys) == 2 && h.u.view.showing(second.ID) })
+	h.do(func() {
+		if h.u.right.Objects[0] != h.u.view.content {
+			t.Error("the key just linked is not shown")
+		}
 		test.Tap(findButton(h.win.Canvas().Content(), "Overview"))
 	})
 	h.waitFor("the Overview", func() bool { return h.u.right.Objects[0] == h.u.overview.content })
