@@ -62,6 +62,7 @@ stderr says how old they are. --check exits 1 when anything is listed, for cron 
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when anything is listed (for cron and CI)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {key, kind, id, name, expirationDate, daysLeft}")
 	keyFlag(cmd, &key)
+	cmd.Flags().Lookup("key").Usage = "only this key: its name or Key ID (default: every linked key)"
 	return cmd
 }
 

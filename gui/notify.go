@@ -58,7 +58,7 @@ func (n *notifier) notify(keys []actions.KeyExpiry) {
 	for i, name := range fresh {
 		if i == maxNotices && len(fresh) > maxNotices+1 {
 			out = append(out, fyne.NewNotification(
-				fmt.Sprintf("%d more certificates and profiles expire soon", len(fresh)-maxNotices),
+				fmt.Sprintf("%d more certificates and profiles are expiring or expired", len(fresh)-maxNotices),
 				"See the Overview in ASC Keys for every key."))
 			break
 		}
