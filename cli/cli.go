@@ -132,6 +132,7 @@ Environment:
 		newDevicesCmd(env),
 		newDoctorCmd(env),
 		newDemoCmd(env),
+		newExpiringCmd(env),
 	)
 	// Every command's argument check is a usage error, like a bad flag.
 	var wrapArgs func(c *cobra.Command)

@@ -5,7 +5,7 @@ package gui
 // list instead of the blank it starts with.
 func (u *ui) keysShown() bool {
 	switch u.right.Objects[0] {
-	case u.empty.content, u.view.content, u.corrupt.content:
+	case u.empty.content, u.view.content, u.corrupt.content, u.overview.content:
 		return true
 	}
 	return false

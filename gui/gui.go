@@ -72,6 +72,10 @@ type ui struct {
 	// key is chosen in the panel or added; a key list read meanwhile keeps
 	// the key view up to date behind it.
 	localShown bool
+	// overviewShown: the right side shows the Overview of every key, on the
+	// same terms as localShown; overviewFirst: the key list read at start
+	// decided whether it comes first (it does with more than one key).
+	overviewShown, overviewFirst bool
 
 	org       *orgPanel
 	empty     *emptyState
@@ -80,6 +84,7 @@ type ui struct {
 	downloads *downloader
 	profiles  *profiles  // the inspector and installs
 	local     *onThisMac // the profiles installed on this machine
+	overview  *overview  // every key's expiry at once
 	add       *addDialog // the Add New dialog open, if any
 	right     *fyne.Container
 }
@@ -104,6 +109,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		onExport: u.exportKey,
 		onLocal:  u.showLocal,
 	}
+	u.org.onOverview = u.showOverview
 	u.empty = &emptyState{hint: opts.Hint, onAddNew: u.onAddNew}
 	u.corrupt = &corruptView{work: u.work, vault: opts.Vault, onRestored: func() { u.reloadKeys("") }}
 	u.view = &keyView{
@@ -139,6 +145,7 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		reveal:  u.downloads.openFolder,
 	}
 	u.local = &onThisMac{dialogs: u.dialogs, work: u.work, profiles: u.profiles}
+	u.overview = newOverview(a, u, opts)
 	u.profiles.onInstalled = func() {
 		if u.showingLocal() {
 			u.local.scan()
@@ -155,6 +162,7 @@ func (u *ui) buildUI() fyne.CanvasObject {
 	u.view.buildUI()
 	u.corrupt.buildUI()
 	u.local.buildUI()
+	u.overview.buildUI()
 	split := container.NewHSplit(u.org.buildUI(), u.right)
 	split.Offset = 0.2
 	u.banner = newDetailedMessage()
@@ -208,6 +216,7 @@ func (u *ui) start() {
 				fyne.Do(func() {
 					u.view.tick()
 					u.org.tick()
+					u.overview.tick()
 				})
 			}
 		}
@@ -275,6 +284,15 @@ func (u *ui) showKeys(keys []storage.Key, err error, selectID string) {
 		selectID = keys[0].ID
 	}
 	u.selectKey(selectID)
+	u.overview.setKeys(keys, u.selected)
+	if !u.overviewFirst {
+		// Decided once, on the list read at start: a key added later is
+		// shown itself.
+		u.overviewFirst = true
+		if len(keys) > 1 && u.opts.Show == "" && !u.localShown {
+			u.showOverview()
+		}
+	}
 	u.applyShow()
 }
 
@@ -323,14 +341,14 @@ func (u *ui) selectKey(id string) {
 		u.selected = ""
 		u.view.close()
 		u.org.selectKey("")
-		if !u.localShown {
+		if !u.localShown && !u.overviewShown {
 			u.setRight(u.empty.content)
 		}
 		return
 	}
 	changed := u.selected != k.ID
 	u.selected = k.ID
-	if !u.localShown {
+	if !u.localShown && !u.overviewShown {
 		u.org.selectKey(k.ID)
 		u.setRight(u.view.content)
 	}
@@ -348,14 +366,14 @@ func (u *ui) selectKey(id string) {
 // chooseKey is a key chosen in the panel: it replaces whatever the right
 // side showed.
 func (u *ui) chooseKey(id string) {
-	u.localShown = false
+	u.localShown, u.overviewShown = false, false
 	u.selectKey(id)
 }
 
 // showLocal shows the profiles installed on this machine on the right, read
 // afresh; choosing a key in the panel shows that key again.
 func (u *ui) showLocal() {
-	u.localShown = true
+	u.localShown, u.overviewShown = true, false
 	u.org.selectKey("")
 	u.setRight(u.local.content)
 	u.local.scan()

@@ -31,6 +31,10 @@ type keyView struct {
 	onInstall func(keyID string, rows []core.Profile, done func())
 	// onDetails shows a row's details; what is "certificate", "profile"…
 	onDetails func(what string, fields []detail)
+	// onListed (may be nil) says a key's list of what ("certificate",
+	// "profile"…) was fetched and cached, or why not (err); it is called
+	// off the UI goroutine.
+	onListed func(keyID, what string, err error)
 
 	content fyne.CanvasObject
 

@@ -26,6 +26,8 @@ type orgPanel struct {
 	onExport                     func(storage.Key)
 	// onLocal shows the provisioning profiles installed on this machine.
 	onLocal func()
+	// onOverview shows every key's expiry at once.
+	onOverview func()
 
 	addNew *widget.Button
 	// hovered is the whole name and Key ID of the key under the pointer,
@@ -70,7 +72,8 @@ func (p *orgPanel) buildUI() fyne.CanvasObject {
 	// The installed profiles belong to no key: the panel reaches them.
 	local := widget.NewButtonWithIcon("On This Mac", theme.ComputerIcon(), func() { p.onLocal() })
 	// Above Add New rather than beside it, so the panel stays narrow.
-	bottom := container.NewVBox(p.hovered, container.NewPadded(container.NewVBox(local, p.addNew)))
+	overview := widget.NewButtonWithIcon("Overview", theme.GridIcon(), func() { p.onOverview() })
+	bottom := container.NewVBox(p.hovered, container.NewPadded(container.NewVBox(overview, local, p.addNew)))
 	return container.NewBorder(top, bottom, nil, nil, container.NewStack(p.list, p.none))
 }
 

@@ -111,10 +111,18 @@ func TestSelectingAKeyFillsTheTablesFromAppleAndRemembersIt(t *testing.T) {
 		"bundle IDs":   len(h.srv.BundleIDs()),
 		"devices":      len(h.srv.Devices()),
 	}
+	// Two keys: the Overview comes first, the first key's lists behind it;
+	// choosing the key in the panel shows them.
+	h.do(func() {
+		if h.u.right.Objects[0] != h.u.overview.content {
+			t.Error("with two keys, the Overview is not the first view")
+		}
+		h.u.org.list.Select(0)
+	})
 	h.do(func() {
 		v := h.u.view
-		if !v.showing(first.ID) {
-			t.Fatalf("the first key is not shown at start (showing %q)", v.key.Name)
+		if !v.showing(first.ID) || h.u.right.Objects[0] != v.content {
+			t.Fatalf("the first key is not shown (showing %q)", v.key.Name)
 		}
 		got := map[string]int{
 			"certificates": len(v.certs.table.Rows()),

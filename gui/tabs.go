@@ -261,6 +261,9 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 				*t.spec.cached(cl) = &storage.CachedList[T]{FetchedAt: now, Items: rows}
 			})
 		}
+		if t.v.onListed != nil {
+			t.v.onListed(keyID, t.spec.singular, err)
+		}
 		rl := client.LastRateLimit()
 		fyne.Do(func() {
 			if !t.v.current(gen) {

@@ -15,6 +15,9 @@
 #                     TestScreenshotOfReadiness, on the sandbox's Doctor seed),
 #                     since they need a dropped file and a HOME of installed
 #                     profiles, which the binary cannot be told to show
+#   overview.png      the Overview of three keys with its timeline (also
+#                     -light), drawn by gui's TestScreenshotsOfTheOverview:
+#                     it needs several keys with lists of different ages
 #
 # Each shot gets its own throwaway HOME and XDG folders, so the user's config,
 # cache and keychain are never touched; the demo keeps its keys in memory.
@@ -67,5 +70,5 @@ shoot profiles-light.png "ASC Keys (demo)" demo --show profiles
 cp "$out/certificates.png" "$out/main-window.png"
 # The test points HOME at its own temporary folder: the real Xcode folders
 # are never read or written.
-ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run 'TestScreenshotsOfProfilesOnThisMac|TestScreenshotOfReadiness' ./gui/
+ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run 'TestScreenshotsOfProfilesOnThisMac|TestScreenshotOfReadiness|TestScreenshotsOfTheOverview' ./gui/
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
