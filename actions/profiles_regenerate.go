@@ -29,6 +29,10 @@ type Regenerator struct {
 	// AllDevices adds every enabled device of the platform to development
 	// and ad hoc profiles.
 	AllDevices bool
+	// Progress, when set, hears after each profile is finished (made again
+	// or failed) how many of the run's total are; it is called from the
+	// run's goroutines, one at a time.
+	Progress func(finished, total int)
 }
 
 // Regenerated is a profile made again. ID is the new profile's id.
@@ -192,6 +196,13 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 	var errs []error
 	var finished, deleted, started []string
 	var created []core.Profile
+	ended := 0
+	progress := func() { // called with mu held
+		ended++
+		if r.Progress != nil {
+			r.Progress(ended, len(defs))
+		}
+	}
 	core.InParallel(ctx, r.Lists.Client.MaxInFlight(), indexes(len(defs)), func(i int) {
 		d := defs[i]
 		mu.Lock()
@@ -204,6 +215,7 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 				finished = append(finished, d.OldID) // nothing to finish later
 			}
 			errs = append(errs, e)
+			progress()
 		}
 		if err := del(d); err != nil {
 			// A DELETE cut short by Ctrl-C or a lost answer may have
@@ -229,6 +241,7 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 		finished = append(finished, d.OldID)
 		created = append(created, p.Profile)
 		done[i] = &Regenerated{Name: d.Name, OldUUID: d.OldUUID, NewUUID: p.UUID, ID: p.ID}
+		progress()
 	})
 	// Jobs never handed out (the run was cancelled): their old profiles
 	// are untouched.
