@@ -43,7 +43,9 @@ func byTime[T any](at func(T) time.Time) func(a, b T) int {
 	return func(a, b T) int { return at(a).Compare(at(b)) }
 }
 
-func certificateSpec() tabSpec[core.Certificate] {
+// certificateSpec is the certificates tab; privateKey says whether a row's
+// private key is on this machine ("Here", "Missing"), for its column.
+func certificateSpec(privateKey func(core.Certificate) string) tabSpec[core.Certificate] {
 	exp := func(c core.Certificate) time.Time { return c.ExpirationDate.Time }
 	return tabSpec[core.Certificate]{
 		title: "Certificates", singular: "certificate", plural: "certificates",
@@ -52,6 +54,7 @@ func certificateSpec() tabSpec[core.Certificate] {
 			{Title: "Type", Width: 145, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
 			{Title: "Platform", Width: 80, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
 			{Title: "Serial Number", Width: 160, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
+			{Title: "Private Key", Width: 95, Filterable: true, Text: privateKey},
 			{Title: "Expires", Width: 195, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
 		},
 		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },
@@ -119,7 +122,7 @@ func profileSpec() tabSpec[core.Profile] {
 
 func bundleIDSpec() tabSpec[core.BundleID] {
 	return tabSpec[core.BundleID]{
-		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs",
+		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs", selectable: true,
 		columns: []datatable.Column[core.BundleID]{
 			{Title: "Name", Width: 240, Fill: true, Filterable: true, Text: func(b core.BundleID) string { return b.Name }},
 			{Title: "Identifier", Width: 320, Filterable: true, Text: func(b core.BundleID) string { return b.Identifier }},
@@ -155,7 +158,7 @@ func deviceModel(d core.Device) string {
 func deviceSpec() tabSpec[core.Device] {
 	added := func(d core.Device) time.Time { return d.AddedDate.Time }
 	return tabSpec[core.Device]{
-		title: "Devices", singular: "device", plural: "devices",
+		title: "Devices", singular: "device", plural: "devices", selectable: true,
 		columns: []datatable.Column[core.Device]{
 			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: func(d core.Device) string { return d.Name }},
 			{Title: "UDID", Width: 340, Filterable: true, Monospace: true, Text: func(d core.Device) string { return d.UDID }},
