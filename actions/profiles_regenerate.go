@@ -184,7 +184,9 @@ func (r *Regenerator) Run(ctx context.Context, plan RegeneratePlan) ([]Regenerat
 		return nil, fmt.Errorf("nothing was deleted: %w", err)
 	}
 	return r.run(ctx, plan.Definitions, func(d storage.PendingProfile) error {
-		_, err := r.Lists.Client.Profiles.Delete(ctx, d.OldID)
+		// A DELETE under way when the run is cancelled is finished, not cut
+		// short: its profile is then known to be gone, and made again.
+		_, err := r.Lists.Client.Profiles.Delete(context.WithoutCancel(ctx), d.OldID)
 		return err
 	})
 }
@@ -205,6 +207,9 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 	}
 	core.InParallel(ctx, r.Lists.Client.MaxInFlight(), indexes(len(defs)), func(i int) {
 		d := defs[i]
+		if ctx.Err() != nil {
+			return // cancelled before it started: its old profile is untouched
+		}
 		mu.Lock()
 		started = append(started, d.OldID)
 		mu.Unlock()
@@ -311,7 +316,7 @@ func (r *Regenerator) Resume(ctx context.Context) ([]Regenerated, error) {
 		if !slices.ContainsFunc(listed, func(p core.Profile) bool { return p.ID == d.OldID }) {
 			return nil // deleted before
 		}
-		_, err := r.Lists.Client.Profiles.Delete(ctx, d.OldID)
+		_, err := r.Lists.Client.Profiles.Delete(context.WithoutCancel(ctx), d.OldID)
 		return err
 	})
 	return append(out, done...), err

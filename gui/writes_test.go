@@ -1,0 +1,546 @@
+package gui
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fstorage "fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/identity"
+	"github.com/asckeys/asckeys/core/identity/identitytest"
+	"github.com/asckeys/asckeys/sandbox"
+	"github.com/asckeys/asckeys/storage"
+)
+
+// The write side in the window: each action's question, the requests it
+// sends to the sandbox, the result it shows and one refusal.
+
+// openAdmin links an Admin team key, opens the window and waits for the
+// four lists.
+func (h *harness) openAdmin() (storage.Key, sandbox.TestKey) {
+	h.t.Helper()
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	h.open()
+	h.waitLoaded()
+	return k, tk
+}
+
+// apiClient is a client of the sandbox for tk, to arrange data as another
+// machine would have.
+func (h *harness) apiClient(tk sandbox.TestKey) *core.Client {
+	return h.opts.NewClient(core.Credentials{KeyID: tk.KeyID, IssuerID: tk.IssuerID, Kind: tk.Kind, PrivateKey: tk.PrivateKey})
+}
+
+// chooseRows shows only the rows of tab that filter finds and chooses them
+// all; want is how many that must be.
+func chooseRows[T any](h *harness, tab *resourceTab[T], filter string, want int) []T {
+	h.t.Helper()
+	var got []T
+	h.do(func() {
+		for i, t := range h.u.view.allTabs() {
+			if t.tabItem() == tab.item {
+				h.u.view.tabs.SelectIndex(i)
+			}
+		}
+		tab.table.ClearSelection()
+		tab.table.SetFilter(filter)
+		if n := len(tab.table.Rows()); n != want {
+			h.t.Fatalf("%q finds %d rows, want %d", filter, n, want)
+		}
+		checks := findAll[*widget.Check](tab.item.Content)
+		for i := 1; i <= want; i++ {
+			test.Tap(checks[i])
+		}
+		got = tab.table.Selected()
+	})
+	if len(got) != want {
+		h.t.Fatalf("%d rows chosen, want %d", len(got), want)
+	}
+	return got
+}
+
+// notice is the key view's result line.
+func (h *harness) notice() string { return read(h, func() string { return h.u.view.noticeText.Text }) }
+
+// waitNotice waits for the result line to say want.
+func (h *harness) waitNotice(want string) string {
+	h.t.Helper()
+	h.waitFor("the result "+want, func() bool { return strings.Contains(h.u.view.noticeText.Text, want) }, h.screenText)
+	return h.notice()
+}
+
+// sent counts the requests of route ("POST /v1/certificates") since the
+// last ResetStats, once the sandbox has answered every one.
+func (h *harness) sent(route string) int { return h.srv.StatsSettled().ByRoute[route] }
+
+// writesSent counts the requests that change something, by route.
+func (h *harness) writesSent() map[string]int {
+	out := map[string]int{}
+	for route, n := range h.srv.StatsSettled().ByRoute {
+		if !strings.HasPrefix(route, "GET ") {
+			out[route] = n
+		}
+	}
+	return out
+}
+
+// dialogText is the text of the dialog on top.
+func (h *harness) dialogText() string { return read(h, h.topText) }
+
+// topText is the text of the dialog on top; call it on the UI goroutine.
+func (h *harness) topText() string {
+	top := h.win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	return strings.Join(texts(top), "\n")
+}
+
+// fillToLimit creates certificates of certType with tk until Apple's limit
+// for the type is reached.
+func (h *harness) fillToLimit(tk sandbox.TestKey, certType string) {
+	h.t.Helper()
+	c := h.apiClient(tk)
+	for i := 0; h.srv.CertificateRoom(certType, core.KindTeam) > 0; i++ {
+		csr, err := identity.CSR(identitytest.Key(i % 3))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if _, _, err := c.Certificates.Create(context.Background(), certType, string(csr)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func TestCreateCertificateOffersWhatTheKeyMayCreateAndSaysTheLimit(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 41, Certificates: 6, Profiles: 4})
+	_, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	h.fillToLimit(tk, "IOS_DISTRIBUTION")
+	h.open()
+	h.waitLoaded()
+	h.tapIn(h.u.view.certs.item.Content, "Create Certificate…")
+	top := h.waitDialog("Not offered: Developer ID")
+	var labels []string
+	h.do(func() {
+		radio := findAll[*widget.RadioGroup](top)[0]
+		labels = radio.Options
+		for _, l := range labels {
+			if strings.Contains(l, "DEVELOPER_ID") || strings.Contains(l, "PUSH") {
+				t.Errorf("Create Certificate offers %q, which an API key cannot create", l)
+			}
+		}
+		if findButton(top, "Create Certificate").Disabled() == false {
+			t.Error("Create Certificate is enabled before a type is chosen")
+		}
+		radio.SetSelected(labelOf(labels, "(DEVELOPMENT)"))
+	})
+	s := h.dialogText()
+	for _, want := range []string{"Create a new Apple Development certificate (DEVELOPMENT) with Example Corp?",
+		"Apple allows 2 current Apple Development certificates per person", "only be created by the Account Holder"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the dialog does not say %q:\n%s", want, s)
+		}
+	}
+	h.srv.ResetStats()
+	h.tapIn(top, "Create Certificate")
+	got := h.waitNotice("Created the Apple Development certificate")
+	if n := h.sent("POST /v1/certificates"); n != 1 {
+		t.Errorf("%d POSTs sent, want 1", n)
+	}
+	// The list is read again and the new row's private key is here.
+	var id string
+	for _, c := range h.srv.Certificates() {
+		if strings.Contains(got, c.SerialNumber) {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("the result names no certificate the sandbox has: %s", got)
+	}
+	h.waitFor("the new certificate listed with its private key here", func() bool {
+		for _, c := range h.u.view.certs.table.All() {
+			if c.ID == id {
+				return h.u.view.writes.privateKeyText(c) == "Here"
+			}
+		}
+		return false
+	})
+
+	// At the limit: the choice says so, and Apple's refusal names what to revoke.
+	h.tapIn(h.u.view.certs.item.Content, "Create Certificate…")
+	top = h.waitDialog("Not offered: Developer ID")
+	h.do(func() {
+		radio := findAll[*widget.RadioGroup](top)[0]
+		l := labelOf(radio.Options, "(IOS_DISTRIBUTION)")
+		if !strings.Contains(l, "at the limit") {
+			t.Errorf("the full type is not marked: %q", l)
+		}
+		radio.SetSelected(l)
+	})
+	if s := h.dialogText(); !strings.Contains(s, "Apple will refuse a new one until one is revoked") {
+		t.Errorf("the hint does not warn of the limit:\n%s", s)
+	}
+	h.srv.ResetStats()
+	h.tapIn(top, "Create Certificate")
+	h.waitFor("the refusal", func() bool { return strings.Contains(h.topText(), "Candidates to revoke") }, h.topText)
+	if s := h.dialogText(); !strings.Contains(s, "as many iOS Distribution certificates") && !strings.Contains(s, "as many") {
+		t.Errorf("the refusal does not say the limit is reached:\n%s", s)
+	}
+	if n := h.sent("POST /v1/certificates"); n != 1 {
+		t.Errorf("%d POSTs sent for the refused create, want 1", n)
+	}
+}
+
+// labelOf finds the option containing part.
+func labelOf(options []string, part string) string {
+	for _, o := range options {
+		if strings.Contains(o, part) {
+			return o
+		}
+	}
+	return ""
+}
+
+// madeHere makes a certificate of certType whose private key is in the
+// vault, as Create Certificate on this machine would have; its profiles
+// are created with it.
+func (h *harness) madeHere(k storage.Key, tk sandbox.TestKey, signer *rsa.PrivateKey, certType string) core.Certificate {
+	h.t.Helper()
+	ctx := context.Background()
+	if _, err := h.vault.StoreIdentityKey(ctx, k.ID, signer); err != nil {
+		h.t.Fatal(err)
+	}
+	csr, err := identity.CSR(signer)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cert, _, err := h.apiClient(tk).Certificates.Create(ctx, certType, string(csr))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return cert.Certificate
+}
+
+func TestExportAndImportAP12(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 42, Certificates: 4, Profiles: 2})
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	signer := identitytest.Key(2)
+	cert := h.madeHere(k, tk, signer, "DEVELOPMENT")
+	h.open()
+	h.waitLoaded()
+	h.waitFor("the Private Key column", func() bool { return h.u.view.writes.keysHere != nil })
+	h.do(func() {
+		for _, c := range h.u.view.certs.table.All() {
+			want := "Missing"
+			if c.ID == cert.ID {
+				want = "Here"
+			}
+			if got := h.u.view.writes.privateKeyText(c); got != want {
+				t.Errorf("the Private Key column of %s says %q, want %q", c.ID, got, want)
+			}
+		}
+	})
+
+	// Export: a generated password, a copy button, the two encodings explained.
+	chooseRows(h, h.u.view.certs, cert.SerialNumber, 1)
+	h.tapIn(h.u.view.certs.item.Content, "Export .p12…")
+	top := h.waitDialog("protected by this password")
+	var password string
+	h.do(func() {
+		password = findAll[*dialogEntry](top)[0].Text
+		test.Tap(findButton(top, "Copy"))
+		if got := fyne.CurrentApp().Clipboard().Content(); got != password || len(password) < 20 {
+			t.Errorf("the clipboard holds %q, the password is %q", got, password)
+		}
+	})
+	s := h.dialogText()
+	for _, want := range []string{"Legacy opens everywhere", "Keychain Access refuses it"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the export dialog does not say %q:\n%s", want, s)
+		}
+	}
+	h.do(func() {
+		radio := findAll[*widget.RadioGroup](top)[0]
+		if !slices.Equal(radio.Options, []string{p12Legacy, p12Modern}) || radio.Selected != p12Legacy {
+			t.Errorf("the encodings offered are %q (%q chosen), want legacy first and chosen", radio.Options, radio.Selected)
+		}
+	})
+	path := h.dir + "/dev.p12"
+	h.srv.ResetStats()
+	h.do(func() { h.u.view.writes.exportP12(cert, path, password, false) }) // as the save dialog does
+	h.waitDialog("Certificate Exported")
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("exporting changed something at Apple: %v", w)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("the .p12 has mode %v, want 0600", fi.Mode().Perm())
+	}
+	if _, err := identity.DecodeP12(data, password); err != nil {
+		t.Errorf("the .p12 does not open with the password shown: %v", err)
+	}
+
+	// Import by dropping it on the window, once the key is gone from here.
+	if err := h.vault.RemoveIdentity(context.Background(), identity.SPKIHash(signer.Public())); err != nil {
+		t.Fatal(err)
+	}
+	h.do(func() { h.u.view.onRefresh() })
+	h.waitLoaded()
+	h.waitFor("the key marked missing", func() bool { return h.u.view.writes.privateKeyText(cert) == "Missing" })
+	h.do(func() {
+		h.win.Canvas().Overlays().Top().Hide()
+		h.u.handleDrop([]fyne.URI{fstorage.NewFileURI(path)})
+	})
+	top = h.waitDialog("Import the private key of dev.p12")
+	h.do(func() { findAll[*dialogEntry](top)[0].SetText("not-the-one") })
+	h.tapIn(top, "Import")
+	h.waitFor("the wrong password refused", func() bool { return strings.Contains(strings.ToLower(h.topText()), "wrong password") }, h.topText)
+	h.do(func() { findAll[*dialogEntry](top)[0].SetText(password) })
+	h.tapIn(top, "Import")
+	h.waitNotice("Imported the private key of")
+	h.waitFor("the key marked here again", func() bool { return h.u.view.writes.privateKeyText(cert) == "Here" })
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("importing changed something at Apple: %v", w)
+	}
+}
+
+func TestRevokeNamesTheProfilesThatStopWorking(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 43, Certificates: 4, Profiles: 2, BundleIDs: 3})
+	k, tk := h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+	cert := h.madeHere(k, tk, identitytest.Key(1), "IOS_DISTRIBUTION")
+	c := h.apiClient(tk)
+	for _, name := range []string{"Notes Store", "Notes Ad Hoc Free"} {
+		if _, _, err := c.Profiles.Create(context.Background(), core.ProfileCreate{Name: name, Type: "IOS_APP_STORE",
+			BundleIDID: h.srv.BundleIDs()[0].ID, CertificateIDs: []string{cert.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.open()
+	h.waitLoaded()
+	chooseRows(h, h.u.view.certs, cert.SerialNumber, 1)
+	h.srv.ResetStats()
+	h.tapIn(h.u.view.certs.item.Content, "Revoke…")
+	top := h.waitDialog("stop working")
+	want := fmt.Sprintf("Revoke %q? 2 profile(s) include it and stop working: \"Notes Store\", \"Notes Ad Hoc Free\".", cert.Label())
+	if s := h.dialogText(); !strings.Contains(s, want) {
+		t.Errorf("the question is not %q:\n%s", want, s)
+	}
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("something was changed before the answer: %v", w)
+	}
+	h.tapIn(top, "Revoke 1 Certificate")
+	h.waitNotice("Revoked 1 certificate. 2 profiles that included them no longer work")
+	if n := h.sent("DELETE /v1/certificates/{id}"); n != 1 {
+		t.Errorf("%d DELETEs sent, want 1", n)
+	}
+	if !slices.Contains(h.srv.RevokedCertificateIDs(), cert.ID) {
+		t.Error("the sandbox did not revoke the certificate")
+	}
+	h.waitFor("the list read again without it", func() bool {
+		return h.u.view.certs.isFresh() && !slices.ContainsFunc(h.u.view.certs.table.All(), func(c core.Certificate) bool { return c.ID == cert.ID })
+	})
+
+	// A refusal: Apple answers 403 (a role too low).
+	other := h.u.view.certs.table.All()[0]
+	chooseRows(h, h.u.view.certs, other.SerialNumber, 1)
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusForbidden, Match: func(r *http.Request) bool { return r.Method == http.MethodDelete }})
+	h.tapIn(h.u.view.certs.item.Content, "Revoke…")
+	top = h.waitDialog("Revoke ")
+	h.tapIn(top, "Revoke 1 Certificate")
+	h.waitDialog("Could Not Revoke")
+	if slices.Contains(h.srv.RevokedCertificateIDs(), other.ID) {
+		t.Error("the refused certificate was revoked")
+	}
+}
+
+func TestNewProfileEnforcesAppleRulesAsTheUserPicks(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 44, Certificates: 10, Profiles: 4, BundleIDs: 5, Devices: 8})
+	h.openAdmin()
+	h.tapIn(h.u.view.profiles.item.Content, "New Profile…")
+	top := h.waitDialog("Choose the profile type first")
+	var p *newProfileForm
+	bundle := h.srv.BundleIDs()[2]
+	h.do(func() {
+		if !findButton(top, "Create Profile…").Disabled() {
+			t.Error("Create Profile is enabled on an empty form")
+		}
+		p = &newProfileForm{}
+		// The dialog's form, for its choices.
+		sel := findAll[*widget.Select](top)[0]
+		sel.SetSelected(labelOf(sel.Options, "(IOS_APP_STORE)"))
+		findAll[*dialogEntry](top)[0].SetText("Notes Store")
+		findAll[*dialogEntry](top)[1].SetText(bundle.Identifier)
+	})
+	s := h.dialogText()
+	for _, want := range []string{"App Store profiles cannot list devices", "cannot sign App Store profiles"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the form does not say %q:\n%s", want, s)
+		}
+	}
+	_ = p
+	// Every valid distribution certificate is chosen; development ones are not offered.
+	h.do(func() {
+		for _, c := range findAll[*widget.Check](top) {
+			if strings.Contains(c.Text, "Apple Development") && !c.Disabled() {
+				t.Errorf("a development certificate can be chosen for an App Store profile: %q", c.Text)
+			}
+		}
+		list := findAll[*widget.List](top)[0]
+		list.Select(0)
+	})
+	h.do(func() {
+		if findButton(top, "Create Profile…").Disabled() {
+			t.Errorf("Create Profile stays disabled on a complete form:\n%s", strings.Join(texts(top), "\n"))
+		}
+	})
+	h.srv.ResetStats()
+	h.tapIn(top, "Create Profile…")
+	ask := h.waitDialog("Create the App Store profile \"Notes Store\" for " + bundle.Identifier)
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("something was created before the answer: %v", w)
+	}
+	h.tapIn(ask, "Create Profile")
+	got := h.waitNotice("Created the App Store profile \"Notes Store\": UUID ")
+	if n := h.sent("POST /v1/profiles"); n != 1 {
+		t.Errorf("%d POSTs sent, want 1", n)
+	}
+	i := slices.IndexFunc(h.srv.Profiles(), func(p sandbox.ProfileInfo) bool { return p.Name == "Notes Store" })
+	if i < 0 || !strings.Contains(got, h.srv.Profiles()[i].UUID) {
+		t.Fatalf("the result does not show the new profile's UUID: %s", got)
+	}
+	h.waitFor("the new profile listed", func() bool {
+		return h.u.view.profiles.isFresh() && slices.ContainsFunc(h.u.view.profiles.table.All(), func(p core.Profile) bool { return p.Name == "Notes Store" })
+	})
+
+	// A development profile with every device unchosen is refused before
+	// anything is sent; the name taken is refused naming the profile.
+	h.tapIn(h.u.view.profiles.item.Content, "New Profile…")
+	top = h.waitDialog("Choose the profile type first")
+	h.do(func() {
+		sel := findAll[*widget.Select](top)[0]
+		sel.SetSelected(labelOf(sel.Options, "(IOS_APP_DEVELOPMENT)"))
+		findAll[*dialogEntry](top)[0].SetText("Notes Store")
+		findAll[*widget.List](top)[0].Select(0)
+		for _, c := range findAll[*widget.Check](top) {
+			if c.Checked && strings.Contains(c.Text, " · ") && !strings.Contains(c.Text, "expires") {
+				c.SetChecked(false) // a device
+			}
+		}
+	})
+	if s := h.dialogText(); !strings.Contains(s, "must list at least one device") || !read(h, func() bool { return findButton(top, "Create Profile…").Disabled() }) {
+		t.Errorf("no device chosen for a development profile is not refused:\n%s", s)
+	}
+	h.do(func() {
+		for _, c := range findAll[*widget.Check](top) {
+			if strings.Contains(c.Text, " · ") && !strings.Contains(c.Text, "expires") && !c.Disabled() {
+				c.SetChecked(true)
+				break
+			}
+		}
+	})
+	h.srv.ResetStats()
+	h.tapIn(top, "Create Profile…")
+	h.waitFor("the name refused", func() bool { return strings.Contains(h.topText(), "a profile named \"Notes Store\" already exists") }, h.topText)
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("a refused profile sent %v", w)
+	}
+}
+
+func TestRegenerateManyShowsProgressAndNewUUIDs(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 45, Certificates: 8, Profiles: 12, Devices: 10})
+	h.openAdmin()
+	// The valid development profiles: their certificates are there to keep.
+	var picked []core.Profile
+	h.do(func() {
+		for _, p := range h.u.view.profiles.table.All() {
+			if p.ProfileType == "IOS_APP_DEVELOPMENT" && p.ExpirationDate.After(time.Now()) {
+				picked = append(picked, p)
+			}
+		}
+	})
+	if len(picked) < 2 {
+		t.Skipf("the seed has %d valid development profiles", len(picked))
+	}
+	chosen := chooseRows(h, h.u.view.profiles, "iOS App Development", len(picked))
+	h.tapIn(h.u.view.profiles.item.Content, "Regenerate…")
+	top := h.waitDialog("Each gets a new UUID")
+	if s := h.dialogText(); !strings.Contains(s, fmt.Sprintf("Delete and create again %d profile(s): ", len(chosen))) || !strings.Contains(s, "Add all enabled devices") {
+		t.Errorf("the question does not say what happens:\n%s", s)
+	}
+	h.srv.ResetStats()
+	// The first create fails: the summary says which one and keeps its definition.
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusInternalServerError, Times: 3,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/v1/profiles" }})
+	h.tapIn(top, "Regenerate "+plural(len(chosen), "Profile", "Profiles"))
+	sum := h.waitDialog("Regeneration Finished")
+	s := strings.Join(read(h, func() []string { return texts(sum) }), "\n")
+	if !strings.Contains(s, fmt.Sprintf("Regenerated %d profiles of %d.", len(chosen)-1, len(chosen))) &&
+		!strings.Contains(s, fmt.Sprintf("Regenerated 1 profile of %d.", len(chosen))) {
+		t.Errorf("the summary does not count what was done:\n%s", s)
+	}
+	if !strings.Contains(s, "was deleted, but creating it again failed") {
+		t.Errorf("the summary does not say which one failed:\n%s", s)
+	}
+	for _, p := range h.srv.Profiles() {
+		if slices.ContainsFunc(chosen, func(c core.Profile) bool { return c.Name == p.Name }) && !strings.Contains(s, p.UUID) {
+			t.Errorf("the summary does not show the new UUID %s of %q:\n%s", p.UUID, p.Name, s)
+		}
+	}
+	if n := h.sent("DELETE /v1/profiles/{id}"); n != len(chosen) {
+		t.Errorf("%d DELETEs sent, want %d", n, len(chosen))
+	}
+	pending, err := h.vault.PendingProfiles(h.u.view.key.ID)
+	if err != nil || len(pending) != 1 {
+		t.Errorf("the failed profile's definition is not kept: %v %v", pending, err)
+	}
+}
+
+func TestRegenerateCanBeCancelledAndSaysWhatWasLeft(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 46, Certificates: 8, Profiles: 40, Devices: 6})
+	h.openAdmin()
+	var rows []core.Profile
+	h.do(func() {
+		for _, p := range h.u.view.profiles.table.All() {
+			if (p.ProfileType == "IOS_APP_STORE" || p.ProfileType == "IOS_APP_DEVELOPMENT") && p.ExpirationDate.After(time.Now()) {
+				rows = append(rows, p)
+			}
+		}
+	})
+	if len(rows) <= core.DefaultMaxInFlight+1 {
+		t.Skipf("the seed has %d profiles to regenerate", len(rows))
+	}
+	// Hold the first DELETE until Cancel was pressed: the rest are never started.
+	release := make(chan struct{})
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Until: release, Match: func(r *http.Request) bool { return r.Method == http.MethodDelete }, Times: 100})
+	h.do(func() {
+		h.u.view.profiles.table.ClearSelection()
+		h.u.view.writes.regenerate(rows, false)
+	})
+	h.waitFor("the progress bar", func() bool { return strings.Contains(h.topText(), "Regenerating profiles… 0 of") }, h.topText)
+	h.waitFor("a DELETE under way", func() bool { return h.srv.Stats().InFlight > 0 })
+	h.tapIn(read(h, func() fyne.CanvasObject { return h.win.Canvas().Overlays().Top() }), "Cancel")
+	h.waitFor("the cancel shown", func() bool { return strings.Contains(h.topText(), "Stopping after the one under way") }, h.topText)
+	close(release)
+	sum := h.waitDialog("Regeneration Finished")
+	s := strings.Join(read(h, func() []string { return texts(sum) }), "\n")
+	if !strings.Contains(s, "cancelled before they were started") {
+		t.Errorf("the summary does not say what was left:\n%s", s)
+	}
+	if strings.Contains(s, fmt.Sprintf("Regenerated %d profiles", len(rows))) {
+		t.Errorf("every profile was regenerated despite Cancel:\n%s", s)
+	}
+}
