@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/asckeys/asckeys/core"
@@ -32,6 +33,7 @@ type Lists struct {
 	// Now is time.Now when nil.
 	Now func() time.Time
 
+	mu     sync.Mutex // guards cached: an action may read lists side by side
 	cached *storage.CachedLists
 }
 
@@ -47,6 +49,8 @@ func (l *Lists) cachedLists() storage.CachedLists {
 	if l.Cache == nil || l.VaultID == "" {
 		return storage.CachedLists{}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.cached == nil {
 		cl := l.Cache.Load(l.VaultID)
 		l.cached = &cl
@@ -154,7 +158,9 @@ func (l *Lists) remember(change func(*storage.CachedLists)) {
 	if l.Cache == nil || l.VaultID == "" {
 		return
 	}
+	l.mu.Lock()
 	l.cached = nil
+	l.mu.Unlock()
 	_ = l.Cache.Update(l.VaultID, change)
 }
 

@@ -198,11 +198,11 @@ func (p *newProfileForm) typeChanged() {
 		err := core.CheckCertificateFitsProfile(pt, t)
 		off := widget.NewCheck(fmt.Sprintf("%s %s", plural(refused[t], "certificate:", "certificates:"), core.CertificateTypeLabel(t)), nil)
 		off.Disable()
-		p.certBox.Add(container.NewVBox(off, caption(sentence(err.Error()))))
+		p.certBox.Add(container.NewVBox(off, caption(line(err.Error()))))
 	}
 	// Devices.
 	if !core.ProfileTakesDevices(pt) {
-		p.devBox.Add(caption(sentence(core.CheckProfileDevices(pt, 1).Error())))
+		p.devBox.Add(caption(line(core.CheckProfileDevices(pt, 1).Error())))
 	} else {
 		platform := actions.ProfileDevicePlatform(pt)
 		other := 0
@@ -233,6 +233,18 @@ func (p *newProfileForm) typeChanged() {
 	p.certBox.Refresh()
 	p.devBox.Refresh()
 	p.check()
+}
+
+// line is s as a sentence, its first letter kept when it is a label such
+// as "iOS".
+func line(s string) string {
+	if strings.HasPrefix(s, "iOS") {
+		if s = strings.TrimSpace(s); !strings.HasSuffix(s, ".") {
+			s += "."
+		}
+		return s
+	}
+	return sentence(s)
 }
 
 // chosen lists the ids set in m, in the order of the rows.
