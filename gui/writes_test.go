@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,6 +74,27 @@ func chooseWhere[T any](h *harness, tab *resourceTab[T], keep func(T) bool) []T 
 		got = tab.table.Selected()
 	})
 	return got
+}
+
+// chooseOne shows the rows filter finds and chooses the one is picks.
+func chooseOne[T any](h *harness, tab *resourceTab[T], filter string, is func(T) bool) {
+	h.t.Helper()
+	showTab(h, tab)
+	h.do(func() {
+		tab.table.ClearSelection()
+		tab.table.SetFilter(filter)
+	})
+	h.do(func() {
+		// The table's cells are reused in any order: try each box.
+		for _, c := range findAll[*widget.Check](tab.item.Content) {
+			test.Tap(c)
+			if sel := tab.table.Selected(); len(sel) == 1 && is(sel[0]) {
+				return
+			}
+			tab.table.ClearSelection()
+		}
+		h.t.Fatalf("%q shows no such row", filter)
+	})
 }
 
 // chooseRows shows only the rows of tab that filter finds and chooses them
@@ -577,4 +599,226 @@ func TestRegenerateCanBeCancelledAndSaysWhatWasLeft(t *testing.T) {
 	if strings.Contains(s, fmt.Sprintf("Regenerated %d profiles", len(rows))) {
 		t.Errorf("every profile was regenerated despite Cancel:\n%s", s)
 	}
+}
+
+func TestRegisterDeviceChecksTheUDIDAsTyped(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 47, Devices: 6})
+	h.openAdmin()
+	showTab(h, h.u.view.devices)
+	h.tapIn(h.u.view.devices.item.Content, "Register Device…")
+	top := h.waitDialog("device slots")
+	entries := read(h, func() []*dialogEntry { return findAll[*dialogEntry](top) })
+	h.do(func() { entries[1].SetText("1234") })
+	if s := h.dialogText(); !strings.Contains(s, "UDID") || strings.Contains(s, "A valid UDID") {
+		t.Errorf("a short UDID is not refused as typed:\n%s", s)
+	}
+	h.do(func() {
+		entries[0].SetText("Jane's iPhone")
+		entries[1].SetText("00008030-001a35e11a88003a")
+	})
+	if s := h.dialogText(); !strings.Contains(s, "A valid UDID: 00008030-001A35E11A88003A") {
+		t.Errorf("a good UDID is not confirmed as typed:\n%s", s)
+	}
+	h.srv.ResetStats()
+	h.tapIn(top, "Register Device")
+	h.waitNotice(`Registered "Jane's iPhone" (00008030-001A35E11A88003A`)
+	if n := h.sent("POST /v1/devices"); n != 1 {
+		t.Errorf("%d POSTs sent, want 1", n)
+	}
+	h.waitFor("the device listed", func() bool {
+		return h.u.view.devices.isFresh() && slices.ContainsFunc(h.u.view.devices.table.All(), func(d core.Device) bool { return d.Name == "Jane's iPhone" })
+	})
+
+	// The same UDID again: refused naming the device that has it, nothing sent.
+	h.tapIn(h.u.view.devices.item.Content, "Register Device…")
+	top = h.waitDialog("device slots")
+	h.do(func() {
+		e := findAll[*dialogEntry](top)
+		e[0].SetText("Jane again")
+		e[1].SetText("00008030-001A35E11A88003A")
+	})
+	h.srv.ResetStats()
+	h.tapIn(top, "Register Device")
+	h.waitFor("the duplicate refused", func() bool { return strings.Contains(h.topText(), `is already registered as "Jane's iPhone"`) }, h.topText)
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("a duplicate UDID sent %v", w)
+	}
+}
+
+func TestDisableEnableAndRenameDevices(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 48, Devices: 6})
+	h.openAdmin()
+	devs := h.srv.Devices()
+	var target sandbox.DeviceInfo
+	for _, d := range devs {
+		if d.Status == "ENABLED" {
+			target = d
+			break
+		}
+	}
+	chooseRows(h, h.u.view.devices, target.UDID, 1)
+	h.tapIn(h.u.view.devices.item.Content, "Disable…")
+	top := h.waitDialog("Disable 1 device: \"" + target.Name + "\"?")
+	if s := h.dialogText(); !strings.Contains(s, "can no longer be included in new or regenerated profiles") {
+		t.Errorf("the question does not say what disabling does:\n%s", s)
+	}
+	h.srv.ResetStats()
+	h.tapIn(top, "Disable 1 Device")
+	h.waitNotice("Disabled 1 device")
+	if n := h.sent("PATCH /v1/devices/{id}"); n != 1 {
+		t.Errorf("%d PATCHes sent, want 1", n)
+	}
+	h.waitFor("the device shown disabled", func() bool {
+		return slices.ContainsFunc(h.u.view.devices.table.All(), func(d core.Device) bool { return d.ID == target.ID && d.Status == "DISABLED" })
+	})
+
+	// Enable, refused by Apple: the error says so and the list stays.
+	chooseRows(h, h.u.view.devices, target.UDID, 1)
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusConflict, Match: func(r *http.Request) bool { return r.Method == http.MethodPatch }})
+	h.tapIn(h.u.view.devices.item.Content, "Enable…")
+	top = h.waitDialog("Enable 1 device")
+	h.tapIn(top, "Enable 1 Device")
+	h.waitDialog("Could Not Enable the Devices")
+	h.do(func() { h.win.Canvas().Overlays().Top().Hide() })
+
+	// Rename.
+	chooseRows(h, h.u.view.devices, target.UDID, 1)
+	h.tapIn(h.u.view.devices.item.Content, "Rename…")
+	top = h.waitDialog("Rename \"" + target.Name + "\"")
+	h.do(func() { findAll[*dialogEntry](top)[0].SetText("Test iPad") })
+	h.srv.ResetStats()
+	h.tapIn(top, "Rename")
+	h.waitNotice(`Renamed "` + target.Name + `" to "Test iPad"`)
+	if n := h.sent("PATCH /v1/devices/{id}"); n != 1 {
+		t.Errorf("%d PATCHes sent for the rename, want 1", n)
+	}
+}
+
+// deviceFile is Apple's upload file of n new devices, one registered
+// already and one bad line.
+func deviceFile(n int, registered sandbox.DeviceInfo) []byte {
+	var b strings.Builder
+	b.WriteString("Device ID\tDevice Name\tDevice Platform\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%040x\tTester %d\tios\n", 0xabc000+i, i)
+	}
+	fmt.Fprintf(&b, "%s\t%s\tios\n", registered.UDID, registered.Name)
+	b.WriteString("not-a-udid\tBroken\tios\n")
+	return []byte(b.String())
+}
+
+func TestImportDeviceListPreviewsThenRegistersWithProgress(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 49, Devices: 4})
+	h.openAdmin()
+	var known sandbox.DeviceInfo
+	for _, d := range h.srv.Devices() {
+		if len(d.UDID) != 36 {
+			known = d
+			break
+		}
+	}
+	path := h.writeFile("devices.txt", deviceFile(3, known))
+	h.srv.ResetStats()
+	h.do(func() { h.u.view.writes.previewDeviceFile(path) }) // as the file chooser does
+	top := h.waitDialog("Register 3 new devices from devices.txt?")
+	s := h.dialogText()
+	for _, want := range []string{"Will be registered (3)", "Skipped, registered already (1)", "registered already as \"" + known.Name + "\"",
+		"Refused, not a device line (1)", "line 6:"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the preview does not say %q:\n%s", want, s)
+		}
+	}
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("the preview registered something: %v", w)
+	}
+	h.tapIn(top, "Register 3 Devices")
+	sum := h.waitDialog("Device Import Finished")
+	if s := strings.Join(read(h, func() []string { return texts(sum) }), "\n"); !strings.Contains(s, "Registered 3 devices of 3.") {
+		t.Errorf("the summary is not right:\n%s", s)
+	}
+	if n := h.sent("POST /v1/devices"); n != 3 {
+		t.Errorf("%d POSTs sent, want 3", n)
+	}
+
+	// A refusal on the second device: the summary says which were not registered.
+	var b strings.Builder
+	b.WriteString("Device ID\tDevice Name\tDevice Platform\n")
+	for i := range 3 {
+		fmt.Fprintf(&b, "%040x\tLater %d\tios\n", 0xdef000+i, i)
+	}
+	path = h.writeFile("more.txt", []byte(b.String()))
+	h.do(func() { h.win.Canvas().Overlays().Top().Hide() })
+	h.do(func() { h.u.view.writes.previewDeviceFile(path) })
+	top = h.waitDialog("Register 3 new devices from more.txt?")
+	h.srv.ResetStats()
+	var posts atomic.Int32
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusForbidden,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPost && posts.Add(1) == 2 }})
+	h.tapIn(top, "Register 3 Devices")
+	sum = h.waitDialog("Device Import Finished")
+	s = strings.Join(read(h, func() []string { return texts(sum) }), "\n")
+	for _, want := range []string{"Registered 1 device of 3.", `Not registered, because it stopped on an error: "Later 1" (line 3), "Later 2" (line 4)`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestNewAndDeleteBundleIDs(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 50, BundleIDs: 6, Profiles: 10, Apps: 2})
+	h.openAdmin()
+	showTab(h, h.u.view.bundles)
+	h.tapIn(h.u.view.bundles.item.Content, "New Bundle ID…")
+	top := h.waitDialog("An identifier taken by anyone else")
+	h.do(func() { findAll[*dialogEntry](top)[0].SetText("com.example..bad") })
+	if s := h.dialogText(); strings.Contains(s, "A valid identifier.") {
+		t.Errorf("a bad identifier is accepted as typed:\n%s", s)
+	}
+	h.do(func() {
+		e := findAll[*dialogEntry](top)
+		e[0].SetText("com.example.newapp")
+		e[1].SetText("New App")
+	})
+	h.srv.ResetStats()
+	h.tapIn(top, "Register Bundle ID")
+	h.waitNotice(`Registered the bundle ID com.example.newapp ("New App"`)
+	if n := h.sent("POST /v1/bundleIds"); n != 1 {
+		t.Errorf("%d POSTs sent, want 1", n)
+	}
+	h.waitFor("the bundle ID listed", func() bool {
+		return h.u.view.bundles.isFresh() && slices.ContainsFunc(h.u.view.bundles.table.All(), func(b core.BundleID) bool { return b.Identifier == "com.example.newapp" })
+	})
+
+	// Delete one with profiles: the question names them.
+	var withProfiles, inUse sandbox.BundleIDInfo
+	for _, b := range h.srv.BundleIDs() {
+		switch {
+		case b.AppID != "" && inUse.ID == "":
+			inUse = b
+		case b.AppID == "" && len(b.ProfileIDs) > 0 && withProfiles.ID == "":
+			withProfiles = b
+		}
+	}
+	if withProfiles.ID == "" || inUse.ID == "" {
+		t.Fatalf("the seed has no bundle ID with profiles (%v) or none in use (%v)", withProfiles, inUse)
+	}
+	chooseOne(h, h.u.view.bundles, withProfiles.Identifier, func(b core.BundleID) bool { return b.ID == withProfiles.ID })
+	h.srv.ResetStats()
+	h.tapIn(h.u.view.bundles.item.Content, "Delete…")
+	top = h.waitDialog("Apple deletes its")
+	if s := h.dialogText(); !strings.Contains(s, fmt.Sprintf("Delete the bundle ID %s", withProfiles.Identifier)) || !strings.Contains(s, fmt.Sprintf("its %d profile(s) with it", len(withProfiles.ProfileIDs))) {
+		t.Errorf("the question does not name the profiles:\n%s", s)
+	}
+	h.tapIn(top, "Delete Bundle ID")
+	h.waitNotice("Deleted the bundle ID " + withProfiles.Identifier)
+	if n := h.sent("DELETE /v1/bundleIds/{id}"); n != 1 {
+		t.Errorf("%d DELETEs sent, want 1", n)
+	}
+
+	// One an app uses: Apple refuses, and says why.
+	chooseOne(h, h.u.view.bundles, inUse.Identifier, func(b core.BundleID) bool { return b.ID == inUse.ID })
+	h.tapIn(h.u.view.bundles.item.Content, "Delete…")
+	top = h.waitDialog("Delete the bundle ID " + inUse.Identifier)
+	h.tapIn(top, "Delete Bundle ID")
+	h.waitDialog("in use by the App Store")
 }
