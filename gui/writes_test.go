@@ -822,3 +822,40 @@ func TestNewAndDeleteBundleIDs(t *testing.T) {
 	h.tapIn(top, "Delete Bundle ID")
 	h.waitDialog("in use by the App Store")
 }
+
+func TestCancellingADeviceImportFinishesTheOneUnderWay(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 51, Devices: 4})
+	h.openAdmin()
+	var b strings.Builder
+	b.WriteString("Device ID\tDevice Name\tDevice Platform\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "%040x\tLab %d\tios\n", 0xfed000+i, i)
+	}
+	path := h.writeFile("lab.txt", []byte(b.String()))
+	h.do(func() { h.u.view.writes.previewDeviceFile(path) })
+	top := h.waitDialog("Register 5 new devices from lab.txt?")
+	release := make(chan struct{})
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStall, Until: release, Times: 100,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
+	h.srv.ResetStats()
+	h.tapIn(top, "Register 5 Devices")
+	h.waitFor("the first POST under way", func() bool { return h.srv.Stats().InFlight > 0 })
+	if s := h.dialogText(); !strings.Contains(s, "Registering devices… 0 of 5") {
+		t.Errorf("the progress does not count:\n%s", s)
+	}
+	h.tapIn(read(h, func() fyne.CanvasObject { return h.win.Canvas().Overlays().Top() }), "Cancel")
+	close(release)
+	sum := h.waitDialog("Device Import Finished")
+	s := strings.Join(read(h, func() []string { return texts(sum) }), "\n")
+	for _, want := range []string{"Registered 1 device of 5.", `Not registered, because the import was cancelled: "Lab 1" (line 3)`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, s)
+		}
+	}
+	if n := h.sent("POST /v1/devices"); n != 1 {
+		t.Errorf("%d POSTs sent after Cancel, want the 1 under way", n)
+	}
+	if !slices.ContainsFunc(h.srv.Devices(), func(d sandbox.DeviceInfo) bool { return d.Name == "Lab 0" }) {
+		t.Error("the device under way when Cancel was pressed is not registered")
+	}
+}
