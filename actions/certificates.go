@@ -193,8 +193,11 @@ type CertificateChoice struct {
 	Limit, Current int
 }
 
-// Full reports whether the list holds as many of the type as the limit.
-func (c CertificateChoice) Full() bool { return c.Limit > 0 && c.Current >= c.Limit }
+// Full reports whether the team holds as many of the type as its limit;
+// never for a limit counted per person, which the team's list cannot tell.
+func (c CertificateChoice) Full() bool {
+	return c.Limit > 0 && c.Current >= c.Limit && !core.CertificateLimitPerPerson(c.Type)
+}
 
 // CertificateChoices are the types the key d may create (none for an
 // individual key: CheckCreateCertificate says why), counted in certs, the

@@ -102,7 +102,8 @@ func (w *writes) findPrivateKeys(rows []core.Certificate) {
 		fyne.Do(func() {
 			if v.showing(k.ID) {
 				w.keysHere, w.certs.keysFor = here, k.ID
-				v.certs.table.Redraw()
+				// The table keeps its cells' texts from SetRows: set them again.
+				v.certs.table.SetRows(v.certs.table.All())
 			}
 		})
 	})

@@ -105,9 +105,9 @@ func (w *writes) openNewProfile() {
 	p.certBox = container.NewVBox()
 	p.devBox = container.NewVBox()
 	certScroll := container.NewVScroll(p.certBox)
-	certScroll.SetMinSize(fyne.NewSize(0, 110))
+	certScroll.SetMinSize(fyne.NewSize(0, 170))
 	devScroll := container.NewVScroll(p.devBox)
-	devScroll.SetMinSize(fyne.NewSize(0, 110))
+	devScroll.SetMinSize(fyne.NewSize(0, 170))
 
 	left := container.NewVBox(fieldLabel("Name"), p.name, p.nameMsg.Label, fieldLabel("Type"), p.kind,
 		fieldLabel("Bundle ID"), p.search, bundleScroll, p.bundleMsg.Label)
@@ -176,7 +176,7 @@ func (p *newProfileForm) typeChanged() {
 			refused[c.CertificateType]++
 			continue
 		}
-		label := fmt.Sprintf("%s · %s · expires %s", c.Label(), core.CertificateTypeLabel(c.CertificateType), date(c.ExpirationDate.Time))
+		label := fmt.Sprintf("%s · expires %s", c.Label(), date(c.ExpirationDate.Time))
 		check := widget.NewCheck(label, nil)
 		if !c.ExpirationDate.After(now) {
 			check.Disable()

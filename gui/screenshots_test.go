@@ -112,8 +112,17 @@ func TestScreenshotsOfTheWriteDialogs(t *testing.T) {
 			h.waitLoaded()
 			w := h.u.view.writes
 			h.waitFor("the Private Key column", func() bool { return w.keysHere != nil })
+			// The test driver lays out again only on a resize: the key's
+			// facts and the result line, set after the first layout, need one.
+			relayout := func() {
+				h.do(func() {
+					h.win.Resize(fyne.NewSize(1100, 700))
+					h.win.Resize(fyne.NewSize(1180, 740))
+				})
+			}
 			shot := func(name string, open func(), want string) {
 				t.Helper()
+				relayout()
 				h.do(open)
 				h.waitDialog(want)
 				h.capture(out, name+v.suffix+".png")
@@ -130,8 +139,22 @@ func TestScreenshotsOfTheWriteDialogs(t *testing.T) {
 			}, "Not offered")
 			shot("export-p12", func() { w.openExportP12(mine) }, "protected by this password")
 			shot("import-p12", func() { w.askP12Password("Distribution.p12", nil) }, "Import the private key")
-			chooseRows(h, h.u.view.certs, mine.SerialNumber, 1)
-			shot("revoke", func() { w.planRevoke(h.u.view.certs.table.Selected()) }, "Revoke ")
+			// A certificate that profiles include, so that the question names them.
+			var used core.Certificate
+			h.do(func() {
+				count := map[string]int{}
+				for _, p := range h.u.view.profiles.table.All() {
+					for _, id := range p.CertificateIDs {
+						count[id]++
+					}
+				}
+				for _, c := range h.u.view.certs.table.All() {
+					if n := count[c.ID]; n >= 2 && n <= 4 && strings.Contains(c.CertificateType, "DISTRIBUTION") {
+						used = c
+					}
+				}
+			})
+			shot("revoke", func() { w.planRevoke([]core.Certificate{used}) }, "stop working")
 			shot("new-profile", func() {
 				w.openNewProfile()
 				top := h.win.Canvas().Overlays().Top()
@@ -196,10 +219,12 @@ func TestScreenshotsOfTheWriteDialogs(t *testing.T) {
 				w.regenerate(many, false)
 			})
 			h.waitDialog("Regenerating profiles…")
+			relayout()
 			h.capture(out, "regenerate-progress"+v.suffix+".png")
 			h.tapIn(read(h, func() fyne.CanvasObject { return h.win.Canvas().Overlays().Top() }), "Cancel")
 			close(release)
 			h.waitDialog("Regeneration Finished")
+			relayout()
 			h.capture(out, "regenerate-summary"+v.suffix+".png")
 		})
 	}

@@ -307,8 +307,15 @@ func TestExportAndImportAP12(t *testing.T) {
 		}
 	})
 
-	// Export: a generated password, a copy button, the two encodings explained.
+	// The column shows it.
 	chooseRows(h, h.u.view.certs, cert.SerialNumber, 1)
+	h.do(func() {
+		if !slices.Contains(texts(h.u.view.certs.item.Content), "Here") {
+			t.Errorf("the Private Key column does not show Here:\n%v", texts(h.u.view.certs.item.Content))
+		}
+	})
+
+	// Export: a generated password, a copy button, the two encodings explained.
 	h.tapIn(h.u.view.certs.item.Content, "Export .p12…")
 	top := h.waitDialog("protected by this password")
 	var password string
