@@ -292,7 +292,7 @@ func (w *writes) openExportP12(c core.Certificate) {
 	rows := container.NewVBox(
 		widget.NewLabel(fmt.Sprintf("Export %q with its private key as a .p12, protected by this password:", c.Label())),
 		container.NewBorder(nil, nil, nil, copyPw, pw),
-		caption("A generated password of letters only, which every import tool accepts. Give it to whoever gets the file by another way than the file."),
+		caption("A generated password of letters and digits, which every import tool accepts. Give it to whoever gets the file by another way than the file."),
 		fieldLabel("Encoding"), encoding,
 		caption("Legacy opens everywhere: Keychain Access and macOS's security tool, Windows, Java and OpenSSL 1 and 3."),
 		caption("Modern is stronger but opens only on current systems: macOS's Keychain Access refuses it, as do older Windows, Java 11 and OpenSSL 1."),
