@@ -866,3 +866,55 @@ func TestCancellingADeviceImportFinishesTheOneUnderWay(t *testing.T) {
 		t.Error("the device under way when Cancel was pressed is not registered")
 	}
 }
+
+func TestDeleteProfilesAsksNamingThem(t *testing.T) {
+	h := newHarness(t, sandbox.Config{Seed: 52, Profiles: 10})
+	h.openAdmin()
+	n := read(h, func() int {
+		h.u.view.profiles.table.SetFilter("Ad Hoc")
+		return len(h.u.view.profiles.table.Rows())
+	})
+	if n < 2 {
+		t.Fatalf("the seed has %d ad hoc profiles", n)
+	}
+	chosen := chooseRows(h, h.u.view.profiles, "Ad Hoc", n)
+	h.srv.ResetStats()
+	h.tapIn(h.u.view.profiles.item.Content, "Delete…")
+	top := h.waitDialog("This cannot be undone.")
+	s := h.dialogText()
+	if !strings.Contains(s, fmt.Sprintf("Delete %d profile(s): ", n)) {
+		t.Errorf("the question does not count the profiles:\n%s", s)
+	}
+	for _, p := range chosen {
+		if !strings.Contains(s, fmt.Sprintf("%q (%s, %s)", p.Name, core.ProfileTypeLabel(p.ProfileType), p.UUID)) {
+			t.Errorf("the question does not name %q:\n%s", p.Name, s)
+		}
+	}
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("something was deleted before the answer: %v", w)
+	}
+	// Apple refuses the second: the first is gone, the error says so.
+	var deletes atomic.Int32
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusForbidden,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodDelete && deletes.Add(1) == 2 }})
+	h.tapIn(top, "Delete "+plural(n, "Profile", "Profiles"))
+	msg := h.waitDialog("Could Not Delete the Profiles")
+	if s := strings.Join(read(h, func() []string { return texts(msg) }), "\n"); !strings.Contains(s, "1 profile(s) before it were deleted") {
+		t.Errorf("the error does not say what was deleted:\n%s", s)
+	}
+	h.do(func() { msg.Hide() })
+	h.waitFor("the list read again without the first", func() bool {
+		return h.u.view.profiles.isFresh() && !slices.ContainsFunc(h.u.view.profiles.table.All(), func(p core.Profile) bool { return p.ID == chosen[0].ID })
+	})
+
+	// The rest, deleted.
+	rest := chooseRows(h, h.u.view.profiles, "Ad Hoc", n-1)
+	h.srv.ResetStats()
+	h.tapIn(h.u.view.profiles.item.Content, "Delete…")
+	top = h.waitDialog("This cannot be undone.")
+	h.tapIn(top, "Delete "+plural(len(rest), "Profile", "Profiles"))
+	h.waitNotice(fmt.Sprintf("Deleted %s at Apple.", plural(len(rest), "profile", "profiles")))
+	if got := h.sent("DELETE /v1/profiles/{id}"); got != len(rest) {
+		t.Errorf("%d DELETEs sent, want %d", got, len(rest))
+	}
+}
