@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,7 @@ func (w *writes) findPrivateKeys(rows []core.Certificate) {
 		return
 	}
 	k := v.key
+	rows = slices.Clone(rows) // the table's own slice stays on the UI goroutine
 	v.work.background(func(ctx context.Context) {
 		e, err := w.env(ctx, k)
 		if err != nil {

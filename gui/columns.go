@@ -52,11 +52,11 @@ func certificateSpec(privateKey func(core.Certificate) string) tabSpec[core.Cert
 		columns: []datatable.Column[core.Certificate]{
 			// Narrower than before the Private Key column came, so that the
 			// row's Download button stays in view at 1180 px.
-			{Title: "Name", Width: 160, Fill: true, Filterable: true, Text: core.Certificate.Label},
-			{Title: "Type", Width: 130, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
+			{Title: "Name", Width: 155, Fill: true, Filterable: true, Text: core.Certificate.Label},
+			{Title: "Type", Width: 125, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
 			{Title: "Platform", Width: 65, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
 			{Title: "Serial Number", Width: 160, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
-			{Title: "Private Key", Width: 95, Filterable: true, Text: privateKey},
+			{Title: "Private Key", Width: 105, Filterable: true, Text: privateKey},
 			{Title: "Expires", Width: 185, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
 		},
 		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },

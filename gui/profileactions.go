@@ -21,7 +21,10 @@ import (
 
 type profileTools struct {
 	create, regenerate, remove *widget.Button
-	selected                   []core.Profile
+	// resume finishes regenerations whose create failed after the delete
+	// (their definitions are kept in the vault); shown only when there are.
+	resume   *widget.Button
+	selected []core.Profile
 }
 
 func (w *writes) buildProfileTools() {
@@ -30,9 +33,13 @@ func (w *writes) buildProfileTools() {
 	t.create = toolButton("New Profile…", theme.ContentAddIcon(), false, w.openNewProfile)
 	t.regenerate = toolButton("Regenerate…", theme.ViewRefreshIcon(), true, func() { w.askRegenerate(t.selected) })
 	t.remove = toolButton("Delete…", theme.DeleteIcon(), true, func() { w.askDeleteProfiles(t.selected) })
-	for _, b := range []*widget.Button{t.create, t.regenerate, t.remove} {
+	t.resume = toolButton("Finish Regeneration…", theme.HistoryIcon(), false, w.askResume)
+	t.resume.Importance = widget.WarningImportance
+	t.resume.Hide()
+	for _, b := range []*widget.Button{t.create, t.regenerate, t.remove, t.resume} {
 		tab.addTool(b)
 	}
+	tab.onRows = append(tab.onRows, func([]core.Profile) { w.findPending() })
 	tab.onSelection = append(tab.onSelection, func(sel []core.Profile) {
 		t.selected = sel
 		enableFor(t.regenerate, len(sel) > 0)
@@ -460,6 +467,9 @@ func (w *writes) showRegenerateSummary(ps []core.Profile, done []actions.Regener
 	}
 	if err != nil && !(cancelled && errors.Is(err, context.Canceled)) {
 		fmt.Fprintf(&b, "\n\n%s", errText(err))
+		if len(failed) > 0 {
+			b.WriteString("\n\nIn this window, Finish Regeneration on the Profiles tab does the same.")
+		}
 	}
 	icon := theme.ConfirmIcon()
 	if len(done) < len(ps) {
@@ -472,6 +482,93 @@ func (w *writes) showRegenerateSummary(ps []core.Profile, done []actions.Regener
 		text = fmt.Sprintf("Regenerated %q: new UUID %s.", done[0].Name, done[0].NewUUID)
 	}
 	w.done(text, w.v.profiles)
+}
+
+// findPending shows Finish Regeneration when the vault keeps definitions
+// of profiles whose regeneration did not finish, for the key shown.
+func (w *writes) findPending() {
+	v := w.v
+	if !v.isOpen || v.vault == nil {
+		return
+	}
+	k := v.key
+	v.work.background(func(context.Context) {
+		pending, err := v.vault.PendingProfiles(k.ID)
+		fyne.Do(func() {
+			if !v.showing(k.ID) {
+				return
+			}
+			if err == nil && len(pending) > 0 {
+				w.profiles.resume.SetText(fmt.Sprintf("Finish Regeneration (%d)…", len(pending)))
+				w.profiles.resume.Show()
+			} else {
+				w.profiles.resume.Hide()
+			}
+		})
+	})
+}
+
+// askResume asks before creating again the profiles whose regeneration did
+// not finish, then does it (actions.Regenerator.Resume).
+func (w *writes) askResume() {
+	v := w.v
+	k := v.key
+	v.work.background(func(context.Context) {
+		pending, err := v.vault.PendingProfiles(k.ID)
+		fyne.Do(func() {
+			if !v.showing(k.ID) {
+				return
+			}
+			if err != nil {
+				w.showFailure("Could Not Read the Kept Profiles", err)
+				return
+			}
+			if len(pending) == 0 {
+				w.findPending()
+				return
+			}
+			names := make([]string, len(pending))
+			for i, d := range pending {
+				names[i] = d.Name
+			}
+			question := fmt.Sprintf("Create again %s whose regeneration did not finish: %s? Each old profile still at Apple is deleted first; "+
+				"one made meanwhile is kept.", plural(len(pending), "profile", "profiles"), quoted(names, 15))
+			w.ask("Finish Regeneration", question, nil, "Create Again", func() { w.resume(len(pending)) })
+		})
+	})
+}
+
+// resume runs Regenerator.Resume with a progress bar.
+func (w *writes) resume(total int) {
+	v := w.v
+	k := v.key
+	p, ctx := v.dialogs.showProgress("Finishing Regeneration", "Creating profiles again", total, v.work.ctx)
+	v.work.background(func(context.Context) {
+		e, err := w.env(ctx, k)
+		var done []actions.Regenerated
+		if err == nil {
+			r := &actions.Regenerator{Lists: e.lists, Pending: v.vault, KeyID: k.ID,
+				Progress: func(n, total int) { fyne.Do(func() { p.set(n, total) }) }}
+			done, err = r.Resume(ctx)
+		}
+		fyne.Do(func() {
+			p.close()
+			if !v.showing(k.ID) {
+				return
+			}
+			text := fmt.Sprintf("Created again %s of %d.", plural(len(done), "profile", "profiles"), total)
+			for _, g := range done {
+				text += fmt.Sprintf("\n  %q: new UUID %s", g.Name, g.NewUUID)
+			}
+			icon := theme.ConfirmIcon()
+			if err != nil {
+				text += "\n\n" + errText(err)
+				icon = theme.WarningIcon()
+			}
+			v.dialogs.showMessage("Regeneration Finished", text, icon)
+			w.done(strings.SplitN(text, "\n", 2)[0], v.profiles)
+		})
+	})
 }
 
 // unjoin lists the errors of errors.Join, or err alone.

@@ -568,8 +568,30 @@ func TestRegenerateManyShowsProgressAndNewUUIDs(t *testing.T) {
 	}
 	pending, err := h.vault.PendingProfiles(h.u.view.key.ID)
 	if err != nil || len(pending) != 1 {
-		t.Errorf("the failed profile's definition is not kept: %v %v", pending, err)
+		t.Fatalf("the failed profile's definition is not kept: %v %v", pending, err)
 	}
+
+	// Finish Regeneration, offered in the window, makes it again.
+	h.do(func() { sum.Hide() })
+	h.waitFor("Finish Regeneration offered", func() bool {
+		b := findButton(h.u.view.profiles.item.Content, "Finish Regeneration (1)…")
+		return b != nil && !b.Disabled()
+	}, h.screenText)
+	h.tapIn(h.u.view.profiles.item.Content, "Finish Regeneration (1)…")
+	top = h.waitDialog(fmt.Sprintf("Create again 1 profile whose regeneration did not finish: %q?", pending[0].Name))
+	h.srv.ResetStats()
+	h.tapIn(top, "Create Again")
+	sum = h.waitDialog("Created again 1 profile of 1.")
+	if n := h.sent("POST /v1/profiles"); n != 1 {
+		t.Errorf("%d POSTs sent to finish, want 1", n)
+	}
+	if left, err := h.vault.PendingProfiles(h.u.view.key.ID); err != nil || len(left) != 0 {
+		t.Errorf("definitions still kept after finishing: %v %v", left, err)
+	}
+	h.do(func() { sum.Hide() })
+	h.waitFor("Finish Regeneration gone", func() bool {
+		return findButton(h.u.view.profiles.item.Content, "Finish Regeneration (1)…") == nil
+	})
 }
 
 func TestRegenerateCanBeCancelledAndSaysWhatWasLeft(t *testing.T) {
