@@ -355,6 +355,18 @@ func TestExportAndImportAP12(t *testing.T) {
 	if _, err := identity.DecodeP12(data, password); err != nil {
 		t.Errorf("the .p12 does not open with the password shown: %v", err)
 	}
+	// Never over an existing file.
+	h.do(func() {
+		h.win.Canvas().Overlays().Top().Hide()
+		h.u.view.writes.exportP12(cert, path, password, true)
+	})
+	h.waitDialog("Could Not Export the Certificate")
+	if s := h.dialogText(); !strings.Contains(s, "exists already") {
+		t.Errorf("exporting over a file does not say it exists:\n%s", s)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(data) {
+		t.Error("the existing .p12 was changed")
+	}
 
 	// Import by dropping it on the window, once the key is gone from here.
 	if err := h.vault.RemoveIdentity(context.Background(), identity.SPKIHash(signer.Public())); err != nil {
@@ -488,6 +500,27 @@ func TestNewProfileEnforcesAppleRulesAsTheUserPicks(t *testing.T) {
 	h.waitFor("the new profile listed", func() bool {
 		return h.u.view.profiles.isFresh() && slices.ContainsFunc(h.u.view.profiles.table.All(), func(p core.Profile) bool { return p.Name == "Notes Store" })
 	})
+
+	// Apple refuses the create: one error dialog, nothing listed.
+	h.tapIn(h.u.view.profiles.item.Content, "New Profile…")
+	top = h.waitDialog("Choose the profile type first")
+	h.do(func() {
+		sel := findAll[*widget.Select](top)[0]
+		sel.SetSelected(labelOf(sel.Options, "(IOS_APP_STORE)"))
+		findAll[*dialogEntry](top)[0].SetText("Notes Store 2")
+		findAll[*dialogEntry](top)[1].SetText(bundle.Identifier)
+		findAll[*widget.List](top)[0].Select(0)
+	})
+	h.tapIn(top, "Create Profile…")
+	ask = h.waitDialog("Create the iOS App Store profile \"Notes Store 2\"")
+	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusForbidden,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
+	h.tapIn(ask, "Create Profile")
+	h.waitDialog("Could Not Create the Profile")
+	if slices.ContainsFunc(h.srv.Profiles(), func(p sandbox.ProfileInfo) bool { return p.Name == "Notes Store 2" }) {
+		t.Error("the refused profile was made")
+	}
+	h.do(func() { h.win.Canvas().Overlays().Top().Hide() })
 
 	// A development profile with every device unchosen is refused before
 	// anything is sent; the name taken is refused naming the profile.
@@ -817,6 +850,22 @@ func TestNewAndDeleteBundleIDs(t *testing.T) {
 	h.waitFor("the bundle ID listed", func() bool {
 		return h.u.view.bundles.isFresh() && slices.ContainsFunc(h.u.view.bundles.table.All(), func(b core.BundleID) bool { return b.Identifier == "com.example.newapp" })
 	})
+
+	// The same identifier again: refused naming the one there, nothing sent.
+	h.tapIn(h.u.view.bundles.item.Content, "New Bundle ID…")
+	top = h.waitDialog("An identifier taken by anyone else")
+	h.do(func() {
+		e := findAll[*dialogEntry](top)
+		e[0].SetText("com.example.newapp")
+		e[1].SetText("Again")
+	})
+	h.srv.ResetStats()
+	h.tapIn(top, "Register Bundle ID")
+	h.waitFor("the duplicate refused", func() bool { return strings.Contains(h.topText(), "is already registered as \"New App\"") }, h.topText)
+	if w := h.writesSent(); len(w) != 0 {
+		t.Errorf("a duplicate bundle ID sent %v", w)
+	}
+	h.tapIn(top, "Cancel")
 
 	// Delete one with profiles: the question names them.
 	var withProfiles, inUse sandbox.BundleIDInfo
