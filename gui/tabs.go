@@ -171,7 +171,9 @@ func (t *resourceTab[T]) buildUI() {
 	footer := container.NewBorder(nil, nil, nil, right,
 		container.NewBorder(nil, nil, nil, container.New(&minWidth{160}, container.NewCenter(t.statusBar)), t.status))
 
-	t.toolbar = container.NewHBox()
+	// The toolbar wraps onto a second line in a narrow window rather than
+	// set its least width.
+	t.toolbar = container.New(&flowLayout{gap: theme.Padding()})
 	t.toolbar.Hide()
 
 	t.body = container.NewStack(t.table.Widget())
