@@ -429,7 +429,7 @@ func TestRevokeNamesTheProfilesThatStopWorking(t *testing.T) {
 	})
 
 	// A refusal: Apple answers 403 (a role too low).
-	other := h.u.view.certs.table.All()[0]
+	other := read(h, func() core.Certificate { return h.u.view.certs.table.All()[0] })
 	chooseRows(h, h.u.view.certs, other.SerialNumber, 1)
 	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: http.StatusForbidden, Match: func(r *http.Request) bool { return r.Method == http.MethodDelete }})
 	h.tapIn(h.u.view.certs.item.Content, "Revoke…")
@@ -599,7 +599,7 @@ func TestRegenerateManyShowsProgressAndNewUUIDs(t *testing.T) {
 	if n := h.sent("DELETE /v1/profiles/{id}"); n != len(chosen) {
 		t.Errorf("%d DELETEs sent, want %d", n, len(chosen))
 	}
-	pending, err := h.vault.PendingProfiles(h.u.view.key.ID)
+	pending, err := h.vault.PendingProfiles(read(h, func() string { return h.u.view.key.ID }))
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("the failed profile's definition is not kept: %v %v", pending, err)
 	}
@@ -618,7 +618,7 @@ func TestRegenerateManyShowsProgressAndNewUUIDs(t *testing.T) {
 	if n := h.sent("POST /v1/profiles"); n != 1 {
 		t.Errorf("%d POSTs sent to finish, want 1", n)
 	}
-	if left, err := h.vault.PendingProfiles(h.u.view.key.ID); err != nil || len(left) != 0 {
+	if left, err := h.vault.PendingProfiles(read(h, func() string { return h.u.view.key.ID })); err != nil || len(left) != 0 {
 		t.Errorf("definitions still kept after finishing: %v %v", left, err)
 	}
 	h.do(func() { sum.Hide() })
