@@ -59,6 +59,20 @@ type BundleIDDeletion struct {
 	Profiles []core.Profile
 }
 
+// What names the bundle ID to delete.
+func (d BundleIDDeletion) What() string {
+	return fmt.Sprintf("the bundle ID %s (%q, id %s)", d.BundleID.Identifier, d.BundleID.Name, d.BundleID.ID)
+}
+
+// Question is the confirmation of the deletion: Apple deletes the bundle
+// ID's profiles with it.
+func (d BundleIDDeletion) Question() string {
+	if len(d.Profiles) > 0 {
+		return fmt.Sprintf("Delete %s? Apple deletes its %d profile(s) with it: %s", d.What(), len(d.Profiles), DescribeProfiles(d.Profiles))
+	}
+	return "Delete " + d.What() + "?"
+}
+
 // PlanBundleIDDelete finds the bundle ID ref (identifier or id) and the
 // profiles that go with it.
 func PlanBundleIDDelete(ctx context.Context, l *Lists, ref string) (BundleIDDeletion, error) {

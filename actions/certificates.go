@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/core/identity"
@@ -181,6 +182,41 @@ func CheckCreateCertificate(d Deps, certType string) error {
 		return err
 	}
 	return core.CheckCertificateCreatable(certType)
+}
+
+// CertificateChoice is a certificate type a key may create, with Apple's
+// reported limit for it (0: none known) and how many current (unexpired)
+// certificates of the type the team's list holds: a hint, since Apple
+// counts development certificates per person and revoked ones too.
+type CertificateChoice struct {
+	Type           string
+	Limit, Current int
+}
+
+// Full reports whether the team holds as many of the type as its limit;
+// never for a limit counted per person, which the team's list cannot tell.
+func (c CertificateChoice) Full() bool {
+	return c.Limit > 0 && c.Current >= c.Limit && !core.CertificateLimitPerPerson(c.Type)
+}
+
+// CertificateChoices are the types the key d may create (none for an
+// individual key: CheckCreateCertificate says why), counted in certs, the
+// team's listed certificates.
+func CertificateChoices(d Deps, certs []core.Certificate, now time.Time) []CertificateChoice {
+	if checkKey(d) != nil {
+		return nil
+	}
+	var out []CertificateChoice
+	for _, t := range core.CreatableCertificateTypes() {
+		c := CertificateChoice{Type: t, Limit: core.ReportedCertificateLimit(t, d.Key.Kind)}
+		for _, cert := range certs {
+			if cert.CertificateType == t && (cert.ExpirationDate.IsZero() || cert.ExpirationDate.After(now)) {
+				c.Current++
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // checkKey refuses an individual key before any request.

@@ -67,6 +67,31 @@ func PlanRevoke(ctx context.Context, d Deps, refs []string) (RevokePlan, error) 
 	return plan, nil
 }
 
+// Question is the confirmation of the plan in the user's words: which
+// certificates are revoked and which profiles stop working with them; with
+// deleteKeys, that their private keys are removed from this machine.
+func (p RevokePlan) Question(deleteKeys bool) string {
+	names := make([]string, len(p.Certificates))
+	for i, c := range p.Certificates {
+		names[i] = fmt.Sprintf("%q", c.Label())
+	}
+	q := "Revoke " + strings.Join(names, ", ") + "?"
+	switch n := len(p.Affected); n {
+	case 0:
+		q += " No profile includes it."
+	default:
+		ps := make([]string, n)
+		for i, a := range p.Affected {
+			ps[i] = fmt.Sprintf("%q", a.Name)
+		}
+		q += fmt.Sprintf(" %d profile(s) include it and stop working: %s.", n, strings.Join(ps, ", "))
+	}
+	if deleteKeys {
+		q += " Its private key is removed from this machine for good."
+	}
+	return q
+}
+
 // RevokeResult is what Revoke did: the --json document.
 type RevokeResult struct {
 	Revoked          []string          `json:"revoked"`

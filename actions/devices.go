@@ -19,6 +19,11 @@ type NewDevice struct {
 	Name, UDID, Platform string
 }
 
+// CheckNewDevice checks a device as it is typed, before anything is sent:
+// its name, its UDID (returned normalised) and its platform (filled in
+// from the UDID's form when empty).
+func CheckNewDevice(d NewDevice) (NewDevice, error) { return d.prepare() }
+
 // prepare checks the device and fills its normalised UDID and platform.
 func (d NewDevice) prepare() (NewDevice, error) {
 	if strings.TrimSpace(d.Name) == "" {

@@ -155,7 +155,14 @@ func ImportDevices(ctx context.Context, l *Lists, plan DevicePlan, report func(I
 		l.rememberDevices(devs...)
 	}()
 	for _, d := range plan.New {
-		dev, _, err := l.Client.Devices.Register(ctx, d.Name, d.UDID, d.Platform)
+		// Cancelled (Ctrl-C, the window's Cancel): stop between devices. A
+		// POST under way is finished, not cut short, so that its device is
+		// known to be registered or not.
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("stopped before line %d: %w (the %d devices before it were registered, the %d from it on were not)",
+				d.Line, err, len(out), len(plan.New)-len(out))
+		}
+		dev, _, err := l.Client.Devices.Register(context.WithoutCancel(ctx), d.Name, d.UDID, d.Platform)
 		if err != nil {
 			return out, fmt.Errorf("line %d: %w (the %d devices before it were registered)", d.Line, err, len(out))
 		}

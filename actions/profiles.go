@@ -191,6 +191,26 @@ func FindProfiles(ctx context.Context, l *Lists, refs []string) ([]core.Profile,
 	return out, nil
 }
 
+// DescribeProfiles names profiles for a question: name, type and UUID.
+func DescribeProfiles(ps []core.Profile) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = fmt.Sprintf("%q (%s, %s)", p.Name, core.ProfileTypeLabel(p.ProfileType), p.UUID)
+	}
+	return strings.Join(names, ", ")
+}
+
+// DeleteQuestion is the confirmation of deleting profiles.
+func DeleteQuestion(ps []core.Profile) string {
+	return fmt.Sprintf("Delete %d profile(s): %s at Apple? This cannot be undone.", len(ps), DescribeProfiles(ps))
+}
+
+// RegenerateQuestion is the confirmation of regenerating profiles.
+func RegenerateQuestion(ps []core.Profile) string {
+	return fmt.Sprintf("Delete and create again %d profile(s): %s? Each gets a new UUID; installed copies must be replaced.",
+		len(ps), DescribeProfiles(ps))
+}
+
 // DeleteProfiles deletes each profile, one DELETE each, and returns the
 // ids deleted; it stops at the first failure.
 func DeleteProfiles(ctx context.Context, l *Lists, profiles []core.Profile) ([]string, error) {

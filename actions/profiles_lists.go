@@ -33,8 +33,7 @@ type Lists struct {
 	// Now is time.Now when nil.
 	Now func() time.Time
 
-	// mu guards cached: an action may read and change lists side by side.
-	mu     sync.Mutex
+	mu     sync.Mutex // guards cached: an action may read lists side by side
 	cached *storage.CachedLists
 }
 
@@ -160,8 +159,8 @@ func (l *Lists) remember(change func(*storage.CachedLists)) {
 		return
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.cached = nil
+	l.mu.Unlock()
 	_ = l.Cache.Update(l.VaultID, change)
 }
 

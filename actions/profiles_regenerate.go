@@ -29,6 +29,10 @@ type Regenerator struct {
 	// AllDevices adds every enabled device of the platform to development
 	// and ad hoc profiles.
 	AllDevices bool
+	// Progress, when set, hears after each profile is finished (made again
+	// or failed) how many of the run's total are; it is called from the
+	// run's goroutines, one at a time.
+	Progress func(finished, total int)
 }
 
 // Regenerated is a profile made again. ID is the new profile's id.
@@ -180,7 +184,9 @@ func (r *Regenerator) Run(ctx context.Context, plan RegeneratePlan) ([]Regenerat
 		return nil, fmt.Errorf("nothing was deleted: %w", err)
 	}
 	return r.run(ctx, plan.Definitions, func(d storage.PendingProfile) error {
-		_, err := r.Lists.Client.Profiles.Delete(ctx, d.OldID)
+		// A DELETE under way when the run is cancelled is finished, not cut
+		// short: its profile is then known to be gone, and made again.
+		_, err := r.Lists.Client.Profiles.Delete(context.WithoutCancel(ctx), d.OldID)
 		return err
 	})
 }
@@ -192,8 +198,18 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 	var errs []error
 	var finished, deleted, started []string
 	var created []core.Profile
+	ended := 0
+	progress := func() { // called with mu held
+		ended++
+		if r.Progress != nil {
+			r.Progress(ended, len(defs))
+		}
+	}
 	core.InParallel(ctx, r.Lists.Client.MaxInFlight(), indexes(len(defs)), func(i int) {
 		d := defs[i]
+		if ctx.Err() != nil {
+			return // cancelled before it started: its old profile is untouched
+		}
 		mu.Lock()
 		started = append(started, d.OldID)
 		mu.Unlock()
@@ -204,6 +220,7 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 				finished = append(finished, d.OldID) // nothing to finish later
 			}
 			errs = append(errs, e)
+			progress()
 		}
 		if err := del(d); err != nil {
 			// A DELETE cut short by Ctrl-C or a lost answer may have
@@ -229,6 +246,7 @@ func (r *Regenerator) run(ctx context.Context, defs []storage.PendingProfile, de
 		finished = append(finished, d.OldID)
 		created = append(created, p.Profile)
 		done[i] = &Regenerated{Name: d.Name, OldUUID: d.OldUUID, NewUUID: p.UUID, ID: p.ID}
+		progress()
 	})
 	// Jobs never handed out (the run was cancelled): their old profiles
 	// are untouched.
@@ -298,7 +316,7 @@ func (r *Regenerator) Resume(ctx context.Context) ([]Regenerated, error) {
 		if !slices.ContainsFunc(listed, func(p core.Profile) bool { return p.ID == d.OldID }) {
 			return nil // deleted before
 		}
-		_, err := r.Lists.Client.Profiles.Delete(ctx, d.OldID)
+		_, err := r.Lists.Client.Profiles.Delete(context.WithoutCancel(ctx), d.OldID)
 		return err
 	})
 	return append(out, done...), err

@@ -67,12 +67,7 @@ func newBundleIDsDeleteCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			what := fmt.Sprintf("the bundle ID %s (%q, id %s)", d.BundleID.Identifier, d.BundleID.Name, d.BundleID.ID)
-			question := "Delete " + what + "?"
-			if len(d.Profiles) > 0 {
-				question = fmt.Sprintf("Delete %s? Apple deletes its %d profile(s) with it: %s", what, len(d.Profiles), profileNames(d.Profiles))
-			}
-			if err := confirm(env, yes, question, "would delete "+what); err != nil {
+			if err := confirm(env, yes, d.Question(), "would delete "+d.What()); err != nil {
 				return err
 			}
 			if err := actions.DeleteBundleID(cmd.Context(), p.lists, d); err != nil {

@@ -128,7 +128,7 @@ func newCertsRevokeCmd(env *Env) *cobra.Command {
 				fmt.Fprintln(env.Stdout, "Dry run: nothing was revoked.")
 				return nil
 			}
-			if err := confirm(env, yes, revokeQuestion(plan, deleteKey), fmt.Sprintf("revoking %d certificate(s)", len(plan.Certificates))); err != nil {
+			if err := confirm(env, yes, plan.Question(deleteKey), fmt.Sprintf("revoking %d certificate(s)", len(plan.Certificates))); err != nil {
 				return err
 			}
 			res, err := actions.Revoke(ctx, d, plan, deleteKey)
@@ -175,28 +175,6 @@ func printRevokePlan(out io.Writer, plan actions.RevokePlan) {
 			fmt.Fprintln(out, "  included in no profile")
 		}
 	}
-}
-
-func revokeQuestion(plan actions.RevokePlan, deleteKey bool) string {
-	names := make([]string, len(plan.Certificates))
-	for i, c := range plan.Certificates {
-		names[i] = fmt.Sprintf("%q", c.Label())
-	}
-	q := "Revoke " + strings.Join(names, ", ") + "?"
-	switch n := len(plan.Affected); n {
-	case 0:
-		q += " No profile includes it."
-	default:
-		ps := make([]string, n)
-		for i, p := range plan.Affected {
-			ps[i] = fmt.Sprintf("%q", p.Name)
-		}
-		q += fmt.Sprintf(" %d profile(s) include it and stop working: %s.", n, strings.Join(ps, ", "))
-	}
-	if deleteKey {
-		q += " Its private key is removed from this machine for good."
-	}
-	return q
 }
 
 // passwordFlags read a .p12 password from stdin or a file, never from the

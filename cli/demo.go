@@ -22,7 +22,7 @@ var demoConfig = sandbox.Config{
 	Certificates: 160,
 	Profiles:     480,
 	BundleIDs:    120,
-	Devices:      240,
+	Devices:      160,
 	Apps:         12,
 	Latency:      60 * time.Millisecond,
 	HourlyLimit:  3600,
@@ -34,8 +34,11 @@ func newDemoCmd(env *Env) *cobra.Command {
 		Use:   "demo",
 		Short: "Try the whole app on a sandbox App Store Connect, with no Apple account",
 		Long: `Opens the window on a sample account served by a local sandbox App Store Connect: every
-certificate and profile type, expired and expiring items, hundreds of rows. The demo keys live in
-memory and in a throwaway folder: your own keychain and settings are never touched.`,
+certificate and profile type, expired and expiring items, hundreds of rows. Every button that changes
+something works against the sandbox: create, export, import and revoke certificates (the distribution
+types start at Apple's limit, development ones have room), create, regenerate and delete profiles,
+register, import, enable, disable and rename devices, create and delete bundle IDs. The demo keys live
+in memory and in a throwaway folder: your own keychain and settings are never touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if env.OpenWindow == nil {
@@ -125,7 +128,8 @@ func startDemo(cmd *cobra.Command, env *Env) (*demo, error) {
 		return fail(fmt.Errorf("writing the second demo key: %w", err))
 	}
 	hint := fmt.Sprintf("Demo: another sandbox key (Developer role) to try Add New with is %s, Issuer ID %s.", p8, second.IssuerID)
-	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\nEverything is thrown away when the window closes.\n", d.srv.URL(), hint)
+	fmt.Fprintf(env.Stdout, "ASC Keys demo: a sandbox App Store Connect runs at %s.\n%s\n"+
+		"Every write button works against the sandbox; everything is thrown away when the window closes.\n", d.srv.URL(), hint)
 	fmt.Fprintln(env.Stdout, demoRoom(d.srv))
 
 	d.win = window.Options{

@@ -122,15 +122,6 @@ says so explicitly). Everything Apple would refuse is checked before anything is
 	return create
 }
 
-// profileNames lists profiles for a question: name, type and UUID.
-func profileNames(ps []core.Profile) string {
-	names := make([]string, len(ps))
-	for i, p := range ps {
-		names[i] = fmt.Sprintf("%q (%s, %s)", p.Name, core.ProfileTypeLabel(p.ProfileType), p.UUID)
-	}
-	return strings.Join(names, ", ")
-}
-
 func newProfilesDeleteCmd(env *Env) *cobra.Command {
 	var key string
 	var yes bool
@@ -150,8 +141,8 @@ they expire; to change a profile, regenerate it instead.`,
 			if err != nil {
 				return err
 			}
-			what := fmt.Sprintf("%d profile(s): %s", len(profiles), profileNames(profiles))
-			if err := confirm(env, yes, "Delete "+what+" at Apple? This cannot be undone.", "would delete "+what); err != nil {
+			what := fmt.Sprintf("%d profile(s): %s", len(profiles), actions.DescribeProfiles(profiles))
+			if err := confirm(env, yes, actions.DeleteQuestion(profiles), "would delete "+what); err != nil {
 				return err
 			}
 			done, err := actions.DeleteProfiles(ctx, p.lists, profiles)
@@ -217,9 +208,8 @@ after its delete, 'asckeys profiles regenerate --resume' finishes it.`,
 			if err != nil {
 				return err
 			}
-			what := fmt.Sprintf("%d profile(s): %s", len(profiles), profileNames(profiles))
-			if err := confirm(env, yes, "Delete and create again "+what+"? Each gets a new UUID; installed copies must be replaced.",
-				"would delete and create again "+what); err != nil {
+			what := fmt.Sprintf("%d profile(s): %s", len(profiles), actions.DescribeProfiles(profiles))
+			if err := confirm(env, yes, actions.RegenerateQuestion(profiles), "would delete and create again "+what); err != nil {
 				return err
 			}
 			done, err = r.Run(ctx, plan)

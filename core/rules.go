@@ -295,3 +295,28 @@ func certificateLimit(certificateType string, err error) error {
 	}
 	return err
 }
+
+// ReportedCertificateLimit is the number of current certificates of
+// certificateType Apple is reported to allow (APPLE-API.md, "Limits"): 3
+// distribution certificates per team (2 in the Enterprise Program), 2
+// development certificates per person; 0 when no limit is known. It is a hint
+// for a person choosing a type: Apple's answer (CertificateLimitError) is what
+// says a limit is reached.
+func ReportedCertificateLimit(certificateType string, kind KeyKind) int {
+	switch certificateType {
+	case "DEVELOPMENT", "IOS_DEVELOPMENT", "MAC_APP_DEVELOPMENT":
+		return 2
+	case "DISTRIBUTION", "IOS_DISTRIBUTION", "MAC_APP_DISTRIBUTION", "MAC_INSTALLER_DISTRIBUTION":
+		if kind == KindEnterprise {
+			return 2
+		}
+		return 3
+	}
+	return 0
+}
+
+// CertificateLimitPerPerson reports whether Apple counts certificateType's
+// limit per person rather than per team: development certificates.
+func CertificateLimitPerPerson(certificateType string) bool {
+	return ReportedCertificateLimit(certificateType, KindTeam) == 2 && strings.Contains(certificateType, "DEVELOPMENT")
+}

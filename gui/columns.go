@@ -43,16 +43,21 @@ func byTime[T any](at func(T) time.Time) func(a, b T) int {
 	return func(a, b T) int { return at(a).Compare(at(b)) }
 }
 
-func certificateSpec() tabSpec[core.Certificate] {
+// certificateSpec is the certificates tab; privateKey says whether a row's
+// private key is on this machine ("Here", "Missing"), for its column.
+func certificateSpec(privateKey func(core.Certificate) string) tabSpec[core.Certificate] {
 	exp := func(c core.Certificate) time.Time { return c.ExpirationDate.Time }
 	return tabSpec[core.Certificate]{
 		title: "Certificates", singular: "certificate", plural: "certificates",
 		columns: []datatable.Column[core.Certificate]{
-			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: core.Certificate.Label},
-			{Title: "Type", Width: 145, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
-			{Title: "Platform", Width: 80, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
+			// Narrower than before the Private Key column came, so that the
+			// row's Download button stays in view at 1180 px.
+			{Title: "Name", Width: 155, Fill: true, Filterable: true, Text: core.Certificate.Label},
+			{Title: "Type", Width: 125, Filterable: true, Text: func(c core.Certificate) string { return core.CertificateTypeLabel(c.CertificateType) }},
+			{Title: "Platform", Width: 65, Filterable: true, Text: func(c core.Certificate) string { return core.PlatformLabel(c.Platform) }},
 			{Title: "Serial Number", Width: 160, Filterable: true, Monospace: true, Text: func(c core.Certificate) string { return c.SerialNumber }},
-			{Title: "Expires", Width: 195, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
+			{Title: "Private Key", Width: 105, Filterable: true, Text: privateKey},
+			{Title: "Expires", Width: 185, Text: func(c core.Certificate) string { return expiresText(exp(c)) }, Sort: byTime(exp)},
 		},
 		tone: func(c core.Certificate) datatable.Tone { return expiryTone(exp(c)) },
 		key:  func(c core.Certificate) string { return c.ID },
@@ -119,7 +124,7 @@ func profileSpec() tabSpec[core.Profile] {
 
 func bundleIDSpec() tabSpec[core.BundleID] {
 	return tabSpec[core.BundleID]{
-		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs",
+		title: "Bundle IDs", singular: "bundle ID", plural: "bundle IDs", selectable: true,
 		columns: []datatable.Column[core.BundleID]{
 			{Title: "Name", Width: 240, Fill: true, Filterable: true, Text: func(b core.BundleID) string { return b.Name }},
 			{Title: "Identifier", Width: 320, Filterable: true, Text: func(b core.BundleID) string { return b.Identifier }},
@@ -155,7 +160,7 @@ func deviceModel(d core.Device) string {
 func deviceSpec() tabSpec[core.Device] {
 	added := func(d core.Device) time.Time { return d.AddedDate.Time }
 	return tabSpec[core.Device]{
-		title: "Devices", singular: "device", plural: "devices",
+		title: "Devices", singular: "device", plural: "devices", selectable: true,
 		columns: []datatable.Column[core.Device]{
 			{Title: "Name", Width: 200, Fill: true, Filterable: true, Text: func(d core.Device) string { return d.Name }},
 			{Title: "UDID", Width: 340, Filterable: true, Monospace: true, Text: func(d core.Device) string { return d.UDID }},

@@ -82,7 +82,14 @@ func readKeyFile(path string) (addPrefill, error) {
 	return prefillOf(nk), nil
 }
 
-// handleDrop is what dropping files on the window does: each .mobileprovision
+// isP12File reports whether path names a .p12 (or .pfx) by its extension.
+func isP12File(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".p12" || ext == ".pfx"
+}
+
+// handleDrop is what dropping files on the window does: each .p12 opens
+// Import .p12 for the key shown, each .mobileprovision
 // opens an inspector, and each .p8 or fastlane .json file the Add New dialog
 // filled in, one after another; a file that holds neither gets a message
 // saying so, and nothing else happens. The window's drop callback calls it on
@@ -90,6 +97,16 @@ func readKeyFile(path string) (addPrefill, error) {
 func (u *ui) handleDrop(uris []fyne.URI) {
 	var keys, profiles []string
 	for _, uri := range uris {
+		if isP12File(uri.Path()) {
+			// A .p12 brings the private key of one of the shown key's
+			// certificates: Import .p12 asks for its password.
+			path := uri.Path()
+			u.dialogs.queue.add(func(done func()) {
+				u.view.writes.importP12File(path)
+				done()
+			})
+			continue
+		}
 		if isProfileFile(uri.Path()) {
 			profiles = append(profiles, uri.Path())
 		} else {

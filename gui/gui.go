@@ -116,6 +116,8 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		work:       u.work,
 		cache:      u.cache,
 		client:     u.clients.get,
+		dialogs:    u.dialogs,
+		vault:      opts.Vault,
 		onVerify:   u.verifyKey,
 		onAddNew:   u.onAddNew,
 		onDownload: u.startDownload,

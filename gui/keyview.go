@@ -36,6 +36,12 @@ type keyView struct {
 	// off the UI goroutine.
 	onListed func(keyID, what string, err error)
 
+	// dialogs and vault are for the write actions (writes.go), which
+	// change things at Apple with the key shown.
+	dialogs *dialogs
+	vault   *storage.Vault
+	writes  *writes
+
 	content fyne.CanvasObject
 
 	title    *widget.Label
@@ -141,10 +147,12 @@ func (v *keyView) allTabs() []resourcePane {
 }
 
 func (v *keyView) buildUI() {
-	v.certs = newResourceTab(v, certificateSpec())
+	v.writes = &writes{v: v}
+	v.certs = newResourceTab(v, certificateSpec(v.writes.privateKeyText))
 	v.profiles = newResourceTab(v, profileSpec())
 	v.bundles = newResourceTab(v, bundleIDSpec())
 	v.devices = newResourceTab(v, deviceSpec())
+	v.writes.buildUI()
 	// A long name is cut rather than widen the window; the panel on the
 	// left shows it whole on hover.
 	v.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}

@@ -59,6 +59,9 @@ type tabSpec[T any] struct {
 	// install makes a row the profile to install on this machine; nil for
 	// lists of anything else.
 	install func(T) core.Profile
+	// selectable gives rows a check box even with nothing to download, for
+	// the tab's toolbar actions (see addTool).
+	selectable bool
 }
 
 // resourceTab is one tab of the key view: a datatable of rows of type T, with
@@ -82,6 +85,11 @@ type resourceTab[T any] struct {
 	statusBar   *widget.ProgressBar
 	downloadSel *widget.Button
 	installSel  *widget.Button
+	// toolbar holds the tab's write actions (addTool); onRows and
+	// onSelection hear of the rows shown and the rows chosen.
+	toolbar     *fyne.Container
+	onRows      []func(rows []T)
+	onSelection []func(selected []T)
 
 	// hasRows: rows are shown (cached or fresh); fresh: they came from
 	// Apple in this session; loading: a fetch is running.
@@ -111,11 +119,13 @@ func (t *resourceTab[T]) buildUI() {
 	if t.spec.details != nil {
 		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row, t.v.related())) }
 	}
-	if t.spec.download != nil {
+	if t.spec.download != nil || t.spec.selectable {
 		opts.Selectable = true
+		opts.OnSelectionChanged = t.onSelectionChanged
+	}
+	if t.spec.download != nil {
 		opts.RowAction = &datatable.Action[T]{Icon: theme.DownloadIcon(), OnTap: t.onDownloadRow,
 			Unavailable: func(row T) string { return t.v.refusedReason(t.spec.download(row)) }}
-		opts.OnSelectionChanged = t.onSelectionChanged
 	}
 	t.table = datatable.New(opts)
 
@@ -161,11 +171,22 @@ func (t *resourceTab[T]) buildUI() {
 	footer := container.NewBorder(nil, nil, nil, right,
 		container.NewBorder(nil, nil, nil, container.New(&minWidth{160}, container.NewCenter(t.statusBar)), t.status))
 
+	// The toolbar wraps onto a second line in a narrow window rather than
+	// set its least width.
+	t.toolbar = container.New(&flowLayout{gap: theme.Padding()})
+	t.toolbar.Hide()
+
 	t.body = container.NewStack(t.table.Widget())
-	t.item = container.NewTabItem(t.spec.title, container.NewBorder(t.problemBar, footer, nil, nil, t.body))
+	t.item = container.NewTabItem(t.spec.title, container.NewBorder(container.NewVBox(t.problemBar, t.toolbar), footer, nil, nil, t.body))
 }
 
 func (t *resourceTab[T]) tabItem() *container.TabItem { return t.item }
+
+// addTool adds a button (or anything) to the tab's toolbar, above the rows.
+func (t *resourceTab[T]) addTool(obj fyne.CanvasObject) {
+	t.toolbar.Add(obj)
+	t.toolbar.Show()
+}
 
 // setBody shows obj as the tab's main content.
 func (t *resourceTab[T]) setBody(obj fyne.CanvasObject) {
@@ -182,11 +203,15 @@ func (t *resourceTab[T]) reset() {
 	t.table.ClearSelection()
 	t.table.SetRows(nil)
 	t.problemBar.Hide()
+	if len(t.toolbar.Objects) > 0 {
+		t.toolbar.Show()
+	}
 	t.setBody(t.table.Widget())
 	t.updateStatus()
 }
 
 func (t *resourceTab[T]) showIndividual() {
+	t.toolbar.Hide() // nothing to change: Apple refuses it all
 	t.setBody(t.individual)
 	t.updateStatus()
 }
@@ -243,6 +268,9 @@ func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
 	}
 	t.setBody(t.table.Widget())
 	t.updateStatus()
+	for _, f := range t.onRows {
+		f(rows)
+	}
 }
 
 func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, client *core.Client) {
@@ -327,6 +355,9 @@ func (t *resourceTab[T]) updateStatus() {
 }
 
 func (t *resourceTab[T]) onSelectionChanged(selected []T) {
+	for _, f := range t.onSelection {
+		f(selected)
+	}
 	for verb, b := range map[string]*widget.Button{"Download": t.downloadSel, "Install": t.installSel} {
 		switch {
 		case b == nil:

@@ -324,6 +324,7 @@ func newDropZone(content fyne.CanvasObject) fyne.CanvasObject {
 // a narrow window. Its minimum height follows the width it was last given.
 type flowLayout struct {
 	width float32 // the width of the last Layout, 0 before the first
+	gap   float32 // between objects and lines: 0 for the facts, padding for toolbars
 }
 
 func (l *flowLayout) lines(objs []fyne.CanvasObject, width float32, place bool) fyne.Size {
@@ -334,14 +335,14 @@ func (l *flowLayout) lines(objs []fyne.CanvasObject, width float32, place bool) 
 		}
 		m := o.MinSize()
 		if x > 0 && width > 0 && x+m.Width > width {
-			x, y = 0, y+lineH
+			x, y = 0, y+lineH+l.gap
 			lineH = 0
 		}
 		if place {
 			o.Move(fyne.NewPos(x, y))
 			o.Resize(m)
 		}
-		x += m.Width
+		x += m.Width + l.gap
 		lineH = max(lineH, m.Height)
 		widest = max(widest, m.Width)
 	}

@@ -18,6 +18,14 @@
 #   overview.png      the Overview of three keys with its timeline (also
 #                     -light), drawn by gui's TestScreenshotsOfTheOverview:
 #                     it needs several keys with lists of different ages
+#   create-certificate.png, export-p12.png, import-p12.png, revoke.png,
+#   new-profile.png, regenerate.png, regenerate-progress.png,
+#   regenerate-summary.png, register-device.png, import-devices.png,
+#   new-bundle-id.png, delete-bundle-id.png
+#                     the write side's dialogs (both also -light), drawn by
+#                     Fyne's test driver on a sandbox account like the demo's
+#                     (gui's TestScreenshotsOfTheWriteDialogs): they need rows
+#                     chosen, fields typed and a regeneration held mid-way
 #
 # Each shot gets its own throwaway HOME and XDG folders, so the user's config,
 # cache and keychain are never touched; the demo keeps its keys in memory.
@@ -70,5 +78,5 @@ shoot profiles-light.png "ASC Keys (demo)" demo --show profiles
 cp "$out/certificates.png" "$out/main-window.png"
 # The test points HOME at its own temporary folder: the real Xcode folders
 # are never read or written.
-ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run 'TestScreenshotsOfProfilesOnThisMac|TestScreenshotOfReadiness|TestScreenshotsOfTheOverview' ./gui/
+ASCKEYS_SCREENSHOTS="$PWD/$out" go test -tags migrated_fynedo -count=1 -run 'TestScreenshotsOfProfilesOnThisMac|TestScreenshotOfReadiness|TestScreenshotsOfTheOverview|TestScreenshotsOfTheWriteDialogs' ./gui/
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
