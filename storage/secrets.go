@@ -12,7 +12,7 @@ import (
 // loadSecret reads k's private key from the keychain and checks it is the
 // key that was added. Errors are *SecretError values.
 func (v *Vault) loadSecret(ctx context.Context, k Key) (*keyfile.Key, error) {
-	secret, err := v.kc.Get(ctx, k.ID)
+	secret, err := v.secretsIn(k.Store).Get(ctx, k.ID)
 	if err != nil {
 		return nil, &SecretError{Key: k, Err: err}
 	}

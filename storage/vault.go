@@ -42,6 +42,9 @@ type Options struct {
 	Service string
 	// Now tells the time; default time.Now.
 	Now func() time.Time
+	// Passphrase asks for the encrypted file's passphrase (FileVaultName),
+	// for the keys kept there (StoreFile); without it they cannot be used.
+	Passphrase PassphraseFunc
 }
 
 // DefaultDir is the vault's folder: "asckeys" in the XDG config folder
@@ -66,6 +69,9 @@ type Key struct {
 	// LastError is why the last verification failed, empty after a success.
 	LastError   string    `json:"lastError,omitempty"`
 	LastErrorAt time.Time `json:"lastErrorAt,omitzero"`
+	// Store is where the private key lives: empty for the keychain,
+	// StoreFile for the encrypted file (see Where).
+	Store Store `json:"store,omitempty"`
 }
 
 // String describes the key for logs; nothing in it is secret.
@@ -99,6 +105,7 @@ func (k Key) Verification() Verification {
 type Vault struct {
 	dir, path, backup string
 	kc                Keychain
+	file              *FileVault // the encrypted file, for keys kept there (StoreFile)
 	now               func() time.Time
 	sem               chan struct{} // one read-modify-write at a time in this process
 	lock              *flock.Flock  // and across processes
@@ -180,6 +187,7 @@ func Open(opts Options) (*Vault, error) {
 		path:   filepath.Join(dir, FileName),
 		backup: filepath.Join(dir, BackupName),
 		kc:     opts.Keychain,
+		file:   NewFileVault(filepath.Join(dir, FileVaultName), opts.Passphrase),
 		now:    opts.Now,
 		sem:    make(chan struct{}, 1),
 		// Never through a link, never blocking on a pipe (noFollowFlags).
@@ -189,7 +197,7 @@ func Open(opts Options) (*Vault, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the key folder %s: %w: check its parent folder's permissions", dir, err)
 	}
-	if err := ensurePrivate(dir, v.path, v.backup, filepath.Join(dir, lockName)); err != nil {
+	if err := ensurePrivate(dir, v.path, v.backup, filepath.Join(dir, lockName), v.file.path, v.file.lock.Path()); err != nil {
 		return nil, fmt.Errorf("securing the key folder: %w", err)
 	}
 	v.tidy()
@@ -219,9 +227,20 @@ func (v *Vault) tidy() {
 	if doc, raw, err := v.load(); err == nil && len(doc.PendingDeletes) > 0 {
 		ctx, cancel := WithBackgroundTimeout(context.Background())
 		defer cancel()
-		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw})
+		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw}, true)
 	}
 }
+
+// secretsIn returns the store's secrets: the keychain or the encrypted file.
+func (v *Vault) secretsIn(s Store) Keychain {
+	if s == StoreFile {
+		return v.file
+	}
+	return v.kc
+}
+
+// FileVault is the encrypted file of the keys kept outside the keychain.
+func (v *Vault) FileVault() *FileVault { return v.file }
 
 // Dir is the folder holding keys.json.
 func (v *Vault) Dir() string { return v.dir }
