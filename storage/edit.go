@@ -93,6 +93,12 @@ func (v *Vault) Remove(ctx context.Context, id string) error {
 			return err
 		}
 		k := tx.doc.Keys[i]
+		if k.Where() == StoreFile {
+			// The passphrase first: a wrong one changes nothing.
+			if _, err := v.file.Get(ctx, k.ID); errors.Is(err, ErrWrongPassphrase) || errors.Is(err, ErrNoPassphrase) {
+				return fmt.Errorf("removing %q: %w", k.Name, err)
+			}
+		}
 		tx.doc.Keys = append(tx.doc.Keys[:i:i], tx.doc.Keys[i+1:]...)
 		tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, PendingDelete{ID: k.ID, Name: k.Name, KeyID: k.KeyID, Since: v.now().UTC(), Store: k.Store})
 		if err := tx.save(); err != nil {
