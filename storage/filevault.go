@@ -148,6 +148,22 @@ func NewFileVault(path string, ask PassphraseFunc) *FileVault {
 // Path is the encrypted file's path.
 func (f *FileVault) Path() string { return f.path }
 
+// Unlocked reports whether this process knows the passphrase (it opened or
+// created the file).
+func (f *FileVault) Unlocked() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pass != ""
+}
+
+// SetPassphrase replaces how the passphrase is asked for (the window asks in
+// a dialog).
+func (f *FileVault) SetPassphrase(ask PassphraseFunc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ask = ask
+}
+
 // Exists reports whether the encrypted file has been created.
 func (f *FileVault) Exists() bool {
 	return lstatVaultFile(f.path) == nil

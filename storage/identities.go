@@ -224,6 +224,9 @@ func (v *Vault) storeIdentity(ctx context.Context, teamKeyID string, key crypto.
 	if key == nil {
 		return "", errors.New("storing a signing key: no key given")
 	}
+	if err := v.keepable("the certificate's private key"); err != nil {
+		return "", err
+	}
 	spki := identity.SPKIHash(key.Public())
 	pemText, err := identity.MarshalKeyPEM(key)
 	if err != nil || spki == "" {

@@ -103,6 +103,10 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 	out := make(map[string]error, len(keys))
 	var keychainErr error
 	for _, k := range keys {
+		if k.Where() == StoreFile {
+			out[k.ID] = v.checkFileSecret(ctx, k)
+			continue
+		}
 		if keychainErr != nil {
 			out[k.ID] = &SecretError{Key: k, Err: keychainErr}
 			continue
@@ -117,6 +121,20 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkFileSecret is CheckSecrets for a key kept in the encrypted file. A
+// listing never asks for the passphrase: until something this process did
+// opened the file, a key is taken to be there when the file is.
+func (v *Vault) checkFileSecret(ctx context.Context, k Key) error {
+	if !v.file.Unlocked() {
+		if v.file.Exists() {
+			return nil
+		}
+		return &SecretError{Key: k, Err: v.file.fail(OpGet, ErrSecretNotFound, nil)}
+	}
+	_, err := v.loadSecret(ctx, k)
+	return err
 }
 
 // ExportFastlane returns the key as fastlane's API key JSON, private key

@@ -45,6 +45,25 @@ type Options struct {
 	// Passphrase asks for the encrypted file's passphrase (FileVaultName),
 	// for the keys kept there (StoreFile); without it they cannot be used.
 	Passphrase PassphraseFunc
+	// Ephemeral, when set, says why nothing this vault holds outlives the
+	// process (a key given in the environment, in a throwaway folder and
+	// keychain): what must be kept, a certificate's new private key or a
+	// profile's definition before it is deleted, is then refused (with
+	// ErrEphemeral and this reason) before anything is sent to Apple.
+	Ephemeral string
+}
+
+// ErrEphemeral refuses to keep something in a vault whose contents end with
+// the process (Options.Ephemeral).
+var ErrEphemeral = errors.New("nothing can be kept for this key")
+
+// keepable refuses, in an ephemeral vault, to keep what must outlive the
+// process; what says what it is.
+func (v *Vault) keepable(what string) error {
+	if v.ephemeral == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s must be kept on this machine, but %s, and ASC Keys stores nothing for it: link the key first (asckeys keys add --p8 FILE, with --store file where there is no keychain), then run this again; nothing was sent to Apple", ErrEphemeral, what, v.ephemeral)
 }
 
 // DefaultDir is the vault's folder: "asckeys" in the XDG config folder
@@ -106,6 +125,7 @@ type Vault struct {
 	dir, path, backup string
 	kc                Keychain
 	file              *FileVault // the encrypted file, for keys kept there (StoreFile)
+	ephemeral         string     // Options.Ephemeral
 	now               func() time.Time
 	sem               chan struct{} // one read-modify-write at a time in this process
 	lock              *flock.Flock  // and across processes
@@ -183,13 +203,14 @@ func Open(opts Options) (*Vault, error) {
 		opts.Now = time.Now
 	}
 	v := &Vault{
-		dir:    dir,
-		path:   filepath.Join(dir, FileName),
-		backup: filepath.Join(dir, BackupName),
-		kc:     opts.Keychain,
-		file:   NewFileVault(filepath.Join(dir, FileVaultName), opts.Passphrase),
-		now:    opts.Now,
-		sem:    make(chan struct{}, 1),
+		dir:       dir,
+		path:      filepath.Join(dir, FileName),
+		backup:    filepath.Join(dir, BackupName),
+		kc:        opts.Keychain,
+		file:      NewFileVault(filepath.Join(dir, FileVaultName), opts.Passphrase),
+		ephemeral: opts.Ephemeral,
+		now:       opts.Now,
+		sem:       make(chan struct{}, 1),
 		// Never through a link, never blocking on a pipe (noFollowFlags).
 		lock: flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600),
 			flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollowFlags)),
