@@ -161,3 +161,15 @@ func (v *Vault) WriteFastlane(ctx context.Context, id, path string) error {
 	}
 	return WriteFilePrivate(path, data)
 }
+
+// CheckKeychain asks the system keychain for an entry that never exists:
+// nil when it answers, else why it cannot be used (errors.Is ErrNoKeychain
+// where there is none), so that Add New can offer the encrypted file before
+// the form is filled rather than after it failed. Bounded by ctx.
+func (v *Vault) CheckKeychain(ctx context.Context) error {
+	_, err := v.kc.Get(ctx, "probe:is-there-a-keychain")
+	if err == nil || errors.Is(err, ErrSecretNotFound) {
+		return nil
+	}
+	return err
+}
