@@ -322,7 +322,7 @@ func (v *Vault) add(ctx context.Context, p *Prepared) (Key, []string, error) {
 			tx.doc.Keys = tx.doc.Keys[:len(tx.doc.Keys)-1]
 			tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, pending)
 			if derr := v.takeBack(ctx, kc, entry.ID); derr != nil {
-				return fmt.Errorf("adding %q: %w (its private key also stays where it was stored, unused, until ASC Keys next starts: %v)", entry.Name, err, derr)
+				return fmt.Errorf("adding %q: %w (its private key also stays in %s, unused, until ASC Keys next starts: %v)", entry.Name, err, entry.Where().place(), derr)
 			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
