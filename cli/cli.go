@@ -122,7 +122,12 @@ key is linked, --key may be left out.
 
 Environment:
   ASCKEYS_API_URL   replaces the App Store Connect base URL of every key (https, or plain
-                    http for a loopback address), e.g. to point at a local server`,
+                    http for a loopback address), e.g. to point at a local server
+  ASCKEYS_KEY_ID, ASCKEYS_ISSUER_ID, ASCKEYS_PRIVATE_KEY (PEM text or a path)
+                    a key given in the environment, for CI: every command uses it and
+                    stores nothing (fastlane's APP_STORE_CONNECT_API_KEY_* work too)
+  ASCKEYS_PASSPHRASE
+                    the passphrase of the encrypted key file (keys add --store file)`,
 		Version:       core.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
