@@ -2,7 +2,9 @@
 // private keys in the operating system's keychain, and their metadata (name,
 // Key ID, Issuer ID, kind, fingerprint, verification state) in keys.json in
 // the app's config folder. Nothing secret is written anywhere but the
-// keychain.
+// keychain, or, for the keys the user chose to keep there (StoreFile), the
+// encrypted file beside keys.json (FileVault: age with an scrypt
+// passphrase). A key given in the environment (EnvKey) is never stored.
 //
 // The vault never loses a key: keys.json is replaced atomically with the
 // previous version kept as keys.json.bak; an advisory file lock keeps the
