@@ -49,7 +49,7 @@ for target in "${targets[@]}"; do
 		if command -v appstreamcli >/dev/null; then
 			appstreamcli validate --no-net --explain packaging/io.asckeys.app.metainfo.xml
 		fi
-		VERSION=$version BINARY=build/deb/asckeys MAINTAINER=${MAINTAINER:-"ASC Keys <asckeys@users.noreply.github.com>"} \
+		VERSION=$version \
 			"$tools/nfpm" package --config packaging/nfpm.yaml --packager deb --target "dist/asckeys_${version}_amd64.deb"
 		;;
 	windows)
