@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -130,6 +131,10 @@ type FileVault struct {
 	ask  PassphraseFunc
 	lock *flock.Flock
 
+	// unlocked is pass != "", readable without waiting for mu (held while
+	// the passphrase is being asked for).
+	unlocked atomic.Bool
+
 	mu   sync.Mutex
 	pass string
 	// The last content read or written, by the SHA-256 of the encrypted
@@ -150,11 +155,7 @@ func (f *FileVault) Path() string { return f.path }
 
 // Unlocked reports whether this process knows the passphrase (it opened or
 // created the file).
-func (f *FileVault) Unlocked() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.pass != ""
-}
+func (f *FileVault) Unlocked() bool { return f.unlocked.Load() }
 
 // SetPassphrase replaces how the passphrase is asked for (the window asks in
 // a dialog).
@@ -271,6 +272,7 @@ func (f *FileVault) change(ctx context.Context, op Op, fn func(map[string]string
 		return f.fail(op, ErrKeychainFailed, err)
 	}
 	f.seen, f.secrets = sha256.Sum256(data), next
+	f.unlocked.Store(true)
 	return nil
 }
 
@@ -296,11 +298,13 @@ func (f *FileVault) read(ctx context.Context, op Op) (map[string]string, error) 
 	if err != nil {
 		if errors.Is(err, ErrWrongPassphrase) {
 			f.pass = "" // typed wrong: ask again next time
+			f.unlocked.Store(false)
 			return nil, f.fail(op, ErrWrongPassphrase, nil)
 		}
 		return nil, f.fail(op, ErrKeychainFailed, err)
 	}
 	f.pass, f.seen, f.secrets = pass, sha256.Sum256(raw), secrets
+	f.unlocked.Store(true)
 	return secrets, nil
 }
 
