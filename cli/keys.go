@@ -290,7 +290,7 @@ func keyStatus(k storage.Key, secretErr error) string {
 	case errors.Is(secretErr, storage.ErrKeychainLocked):
 		return "keychain locked: unlock it and list again (the key is fine)"
 	case errors.Is(secretErr, storage.ErrNoKeychain):
-		return "no keychain running: start it and list again (the key is fine)"
+		return "no keychain running: start or install one and list again (the key is fine), or keep keys in the encrypted file (keys add --store file)"
 	case errors.Is(secretErr, storage.ErrKeychainTimeout):
 		return "keychain did not answer: answer its unlock prompt and list again (the key is fine)"
 	default:
