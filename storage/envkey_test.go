@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +96,39 @@ func TestEnvKeyRefusals(t *testing.T) {
 	}
 	if _, ok, err := EnvKey(func(string) string { return "" }); ok || err != nil {
 		t.Fatalf("no variables: %v, %v", ok, err)
+	}
+}
+
+// TestEphemeralVaultKeepsNothing: a vault for a key given in the
+// environment refuses what must outlive the process, saying what to do,
+// before anything is stored.
+func TestEphemeralVaultKeepsNothing(t *testing.T) {
+	ctx := context.Background()
+	kc := NewMemKeychain()
+	v, err := Open(Options{Dir: filepath.Join(t.TempDir(), "asckeys"), Keychain: kc, Ephemeral: "the key comes from the environment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, _ := mustAdd(t, v, "Env", "ABCDE12345")
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(kc.Accounts())
+	_, err = v.StoreIdentityKey(ctx, team.ID, rsaKey)
+	if !errors.Is(err, ErrEphemeral) || !strings.Contains(err.Error(), "link the key first") || !strings.Contains(err.Error(), "nothing was sent to Apple") {
+		t.Fatalf("storing a signing key: %v", err)
+	}
+	if _, err := v.ImportIdentity(ctx, team.ID, rsaKey); !errors.Is(err, ErrEphemeral) {
+		t.Fatalf("importing a signing key: %v", err)
+	}
+	if err := v.SavePendingProfiles(ctx, []PendingProfile{{KeyID: team.ID, OldID: "P1", Name: "App"}}); !errors.Is(err, ErrEphemeral) {
+		t.Fatalf("keeping profile definitions: %v", err)
+	}
+	if len(kc.Accounts()) != before {
+		t.Fatalf("the keychain gained %v", kc.Accounts())
+	}
+	if ids, _ := v.Identities(ctx); len(ids) != 0 {
+		t.Fatalf("identities recorded: %v", ids)
 	}
 }
