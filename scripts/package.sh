@@ -27,6 +27,11 @@ code_version=$(sed -n 's/^var Version = "\(.*\)"/\1/p' core/credentials.go)
 [ -n "$version" ] || { echo "package: no Version in FyneApp.toml" >&2; exit 1; }
 [ "$version" = "$code_version" ] || { echo "package: FyneApp.toml says $version but core.Version is $code_version: make them agree" >&2; exit 1; }
 
+# fyne package counts builds in FyneApp.toml (Build = N+1): packaging must
+# not change the source tree, so it is put back afterwards.
+cp FyneApp.toml build/FyneApp.toml.orig 2>/dev/null || { mkdir -p build && cp FyneApp.toml build/FyneApp.toml.orig; }
+trap 'cp build/FyneApp.toml.orig FyneApp.toml' EXIT
+
 tools=$PWD/build/tools
 mkdir -p "$tools" dist
 tool() { # tool NAME MODULE@VERSION: install once into build/tools
