@@ -104,7 +104,6 @@ func TestEndToEndEnvKeyStoresNothing(t *testing.T) {
 	checkToken(t, strings.TrimSpace(run(fastlane, "token").stdout), key, 20*time.Minute)
 
 	// What would have to be kept is refused, before any request.
-	before := w.srv.Stats().Requests
 	r = w.run([]string{"certs", "create", "--type", "DEVELOPMENT", "--yes"}, ours...)
 	if r.code != 1 || !strings.Contains(r.stderr, "link the key first") || !strings.Contains(r.stderr, "nothing was sent to Apple") {
 		t.Errorf("certs create with an env key: exit %d, %q", r.code, r.stderr)
@@ -112,7 +111,6 @@ func TestEndToEndEnvKeyStoresNothing(t *testing.T) {
 	if n := w.srv.Stats().ByRoute["POST /v1/certificates"]; n != 0 {
 		t.Errorf("certs create with an env key sent %d POSTs", n)
 	}
-	_ = before
 	r = w.run([]string{"keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID}, ours...)
 	if r.code != 2 || !strings.Contains(r.stderr, "unset those variables") {
 		t.Errorf("keys add with an env key: exit %d, %q", r.code, r.stderr)
