@@ -8,7 +8,6 @@ BIN       := bin/asckeys
 TAGS      := migrated_fynedo
 GOFLAGS_TAGS := -tags=$(TAGS)
 export GOFLAGS := $(strip $(GOFLAGS) $(GOFLAGS_TAGS))
-FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 # go.mod names the patched toolchain (go1.26.11: fixes in net/http, crypto/tls
 # and crypto/x509 that govulncheck reports for older 1.26 releases). Some Go
 # installs default to GOTOOLCHAIN=local, which would ignore it; auto fetches
@@ -67,11 +66,15 @@ screenshots: deps-test ## Refresh docs/screenshots from real windows under Xvfb
 	@GO=$(GO) scripts/screenshots.sh
 
 .PHONY: package
-package: deps ## Build a Linux package (tar.xz) with the fyne tool
-	$(GO) run $(FYNE_TOOL) package --os linux --release --tags $(TAGS) --name asckeys --app-id io.asckeys.app --icon assets/icon.png
-	@ls -l asckeys.tar.xz
+package: ## Build dist/: the Linux .tar.xz (fyne), the .deb (nfpm) and the Windows .exe (mingw-w64)
+	@scripts/deps.sh --build --windows
+	@GO=$(GO) scripts/package.sh linux deb windows
+
+.PHONY: package-deb
+package-deb: deps ## Build only the .deb (what CI installs and starts)
+	@GO=$(GO) scripts/package.sh deb
 
 .PHONY: clean
 clean: ## Remove build output
-	rm -rf bin build asckeys.tar.xz
+	rm -rf bin build dist asckeys.tar.xz asckeys.exe
 	$(GO) clean -testcache

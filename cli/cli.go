@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,13 @@ type Env struct {
 	// closed. Only main can provide it: opening a window needs Fyne's driver,
 	// which the command line does not link.
 	OpenWindow func(window.Options) error
+
+	exits      []func()      // run when the command ends (atExit)
+	stdinLines *bufio.Reader // stdin read line by line (passphrases)
 }
+
+// atExit runs fn when the command has ended, as Execute returns.
+func (e *Env) atExit(fn func()) { e.exits = append(e.exits, fn) }
 
 // usageError marks a mistake in how the command was called (exit status 2).
 type usageError struct{ err error }
@@ -54,6 +61,11 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // window instead is main's choice (see ShowWindow).
 func Execute(ctx context.Context, args []string, env Env) int {
 	env.fill()
+	defer func() {
+		for _, fn := range env.exits {
+			fn()
+		}
+	}()
 	root := newRoot(ctx, &env)
 	root.SetArgs(args)
 	return exitStatus(&env, root.ExecuteContext(ctx))
@@ -110,7 +122,12 @@ key is linked, --key may be left out.
 
 Environment:
   ASCKEYS_API_URL   replaces the App Store Connect base URL of every key (https, or plain
-                    http for a loopback address), e.g. to point at a local server`,
+                    http for a loopback address), e.g. to point at a local server
+  ASCKEYS_KEY_ID, ASCKEYS_ISSUER_ID, ASCKEYS_PRIVATE_KEY (PEM text or a path)
+                    a key given in the environment, for CI: every command uses it and
+                    stores nothing (fastlane's APP_STORE_CONNECT_API_KEY_* work too)
+  ASCKEYS_PASSPHRASE
+                    the passphrase of the encrypted key file (keys add --store file)`,
 		Version:       core.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

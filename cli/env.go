@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/adrg/xdg"
 
 	"github.com/spf13/cobra"
 
@@ -60,18 +63,74 @@ func ClientFactory(base string) func(core.Credentials) *core.Client {
 type session struct {
 	vault     *storage.Vault
 	newClient func(core.Credentials) *core.Client
+	// stateDir holds the window's list cache.
+	stateDir string
+	// envKey is the key given in the environment (storage.EnvKey), when
+	// there is one: then it is the only key, vault is a throwaway one in
+	// memory and a temporary folder, and nothing is stored.
+	envKey *storage.Key
 }
+
+// envOnly is what an env-only session says about its key.
+const envOnly = "the key comes from the environment (ASCKEYS_KEY_ID or APP_STORE_CONNECT_API_KEY_KEY_ID)"
 
 func openSession(env *Env) (*session, error) {
 	base, err := BaseURLOverride(env.Getenv)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	v, err := storage.Open(storage.Options{Service: strings.TrimSpace(env.Getenv(KeychainServiceVar))})
+	nk, fromEnv, err := storage.EnvKey(env.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	return &session{vault: v, newClient: ClientFactory(base)}, nil
+	if fromEnv {
+		return openEnvSession(env, base, nk)
+	}
+	return openLinkedSession(env, base)
+}
+
+// openLinkedSession opens the user's own vault.
+func openLinkedSession(env *Env, base string) (*session, error) {
+	v, err := storage.Open(storage.Options{Service: strings.TrimSpace(env.Getenv(KeychainServiceVar)), Passphrase: env.passphrase})
+	if err != nil {
+		return nil, err
+	}
+	return &session{vault: v, newClient: ClientFactory(base), stateDir: filepath.Join(xdg.CacheHome, "asckeys")}, nil
+}
+
+// openEnvSession makes the session of a key given in the environment: a
+// vault in a temporary folder (removed when the command ends) on a keychain
+// in memory, holding only that key, checked and repaired as any added key.
+// Nothing is written under HOME or the XDG folders, and nothing reaches the
+// system keychain; what would have to be kept is refused (Ephemeral).
+func openEnvSession(env *Env, base string, nk storage.NewKey) (*session, error) {
+	dir, err := os.MkdirTemp("", "asckeys-env-")
+	if err != nil {
+		return nil, fmt.Errorf("making a temporary folder for the key given in the environment: %w", err)
+	}
+	env.atExit(func() { _ = os.RemoveAll(dir) })
+	v, err := storage.Open(storage.Options{Dir: filepath.Join(dir, "vault"), Keychain: storage.NewMemKeychain(), Ephemeral: envOnly})
+	if err != nil {
+		return nil, err
+	}
+	k, warnings, err := v.Add(context.Background(), nk)
+	if err != nil {
+		return nil, fmt.Errorf("the key given in the environment: %w", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(env.Stderr, "warning: the key given in the environment: "+w)
+	}
+	k.Store = storage.StoreEnv
+	return &session{vault: v, newClient: ClientFactory(base), stateDir: filepath.Join(dir, "state"), envKey: &k}, nil
+}
+
+// refuseEnv refuses, in an env-only session, a command that changes the
+// linked keys: there are none, and the environment's key is not stored.
+func (s *session) refuseEnv(what string) error {
+	if s.envKey == nil {
+		return nil
+	}
+	return usagef("%s works on the linked keys, and %s, so nothing is linked or changed: unset those variables to %s", what, envOnly, what)
 }
 
 // openKey opens the session and finds the key ref names (see resolveKey).
@@ -87,6 +146,14 @@ func openKey(ctx context.Context, env *Env, ref string) (*session, storage.Key, 
 // resolveKey finds the key a command is about: ref is a name or a Key ID;
 // empty ref means the only linked key.
 func (s *session) resolveKey(ctx context.Context, ref string) (storage.Key, error) {
+	if s.envKey != nil {
+		// The environment's key is the only key; a --key that names
+		// another is a mistake worth saying.
+		if ref != "" && !strings.EqualFold(ref, s.envKey.KeyID) && !strings.EqualFold(ref, s.envKey.Name) {
+			return storage.Key{}, usagef("--key %q names another key, but %s (Key ID %s), and it is the only key used: leave out --key, or unset those variables", core.SafeText(ref), envOnly, s.envKey.KeyID)
+		}
+		return *s.envKey, nil
+	}
 	if ref != "" {
 		return s.vault.Find(ctx, ref)
 	}

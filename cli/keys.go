@@ -52,12 +52,14 @@ func newKeysAddCmd(env *Env) *cobra.Command {
 		p8, name, keyID, issuerID string
 		individual, enterprise    bool
 		noVerify                  bool
+		store                     string
 	)
 	cmd := &cobra.Command{
-		Use:   "add --p8 FILE [--name N] [--key-id K] [--issuer-id I] [--individual | --enterprise] [--no-verify]",
-		Short: "Link a key from its .p8 file (the private key goes to the system keychain)",
+		Use:   "add --p8 FILE [--name N] [--key-id K] [--issuer-id I] [--individual | --enterprise] [--store keychain|file] [--no-verify]",
+		Short: "Link a key from its .p8 file (the private key goes to the system keychain, or an encrypted file with --store file)",
 		Example: `  asckeys keys add --p8 ~/Downloads/AuthKey_ABCDE12345.p8 --issuer-id 69a6de70-03db-47e3-e053-5b8c7c11a4d1
-  asckeys keys add --p8 AuthKey_ABCDE12345.p8 --individual --name "My key"`,
+  asckeys keys add --p8 AuthKey_ABCDE12345.p8 --individual --name "My key"
+  ASCKEYS_PASSPHRASE=... asckeys keys add --p8 AuthKey_ABCDE12345.p8 --issuer-id ... --store file`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if p8 == "" {
@@ -66,10 +68,15 @@ func newKeysAddCmd(env *Env) *cobra.Command {
 			if individual && enterprise {
 				return usagef("--individual and --enterprise exclude each other: a key is one or the other")
 			}
+			where, err := storage.ParseStore(store)
+			if err != nil {
+				return usageError{err}
+			}
 			nk, err := storage.ReadKeyFile(p8)
 			if err != nil {
 				return err
 			}
+			nk.Store = where
 			// The flags override what the file says (a fastlane JSON file
 			// carries the Key ID, Issuer ID and kind); a .p8 is a team key
 			// unless told otherwise.
@@ -99,15 +106,16 @@ func newKeysAddCmd(env *Env) *cobra.Command {
 	f.BoolVar(&individual, "individual", false, "an individual key (no Issuer ID)")
 	f.BoolVar(&enterprise, "enterprise", false, "an Apple Developer Enterprise Program key")
 	f.BoolVar(&noVerify, "no-verify", false, "save without asking Apple whether the key works (offline)")
+	f.StringVar(&store, "store", "keychain", "where the private key is kept: keychain, or file (an encrypted file in the config folder, its passphrase typed twice or from ASCKEYS_PASSPHRASE; for machines without a keychain)")
 	_ = cmd.MarkFlagFilename("p8", "p8")
 	return cmd
 }
 
 func newKeysImportCmd(env *Env) *cobra.Command {
-	var name string
+	var name, store string
 	var noVerify bool
 	cmd := &cobra.Command{
-		Use:     "import FILE",
+		Use:     "import FILE [--name N] [--store keychain|file] [--no-verify]",
 		Short:   "Link a key from a fastlane API key JSON file",
 		Example: `  asckeys keys import fastlane_api_key.json --name "CI key"`,
 		Args:    cobra.ExactArgs(1),
@@ -121,10 +129,14 @@ func newKeysImportCmd(env *Env) *cobra.Command {
 				return err
 			}
 			nk.Name = name
+			if nk.Store, err = storage.ParseStore(store); err != nil {
+				return usageError{err}
+			}
 			return addKey(cmd.Context(), env, nk, !noVerify)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "a name for the key (default: its Key ID)")
+	cmd.Flags().StringVar(&store, "store", "keychain", "where the private key is kept: keychain, or file (an encrypted file, see keys add)")
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "save without asking Apple whether the key works (offline)")
 	return cmd
 }
@@ -134,6 +146,9 @@ func newKeysImportCmd(env *Env) *cobra.Command {
 func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error {
 	s, err := openSession(env)
 	if err != nil {
+		return err
+	}
+	if err := s.refuseEnv("linking a key"); err != nil {
 		return err
 	}
 	p, err := s.vault.Prepare(ctx, nk)
@@ -167,7 +182,7 @@ func addKey(ctx context.Context, env *Env, nk storage.NewKey, verify bool) error
 	for _, w := range warnings[len(p.Warnings()):] {
 		fmt.Fprintln(env.Stderr, "warning: "+w)
 	}
-	fmt.Fprintf(env.Stdout, "Linked %q (Key ID %s, %s key).", k.Name, k.KeyID, strings.ToLower(k.Kind.Label()))
+	fmt.Fprintf(env.Stdout, "Linked %q (Key ID %s, %s key, private key in %s).", k.Name, k.KeyID, strings.ToLower(k.Kind.Label()), storePlace(k.Where()))
 	if verified != "" {
 		fmt.Fprint(env.Stdout, " "+verified)
 	} else {
@@ -193,7 +208,20 @@ func plural(n int, word string) string {
 
 type keyRow struct {
 	storage.Key
-	Status string `json:"status"`
+	// Store is where the private key lives: keychain, file or env.
+	Store  storage.Store `json:"store"`
+	Status string        `json:"status"`
+}
+
+// storePlace names where a private key lives, in a sentence.
+func storePlace(s storage.Store) string {
+	switch s {
+	case storage.StoreFile:
+		return "the encrypted key file"
+	case storage.StoreEnv:
+		return "the environment (nothing stored)"
+	}
+	return "the keychain"
 }
 
 func newKeysListCmd(env *Env) *cobra.Command {
@@ -224,7 +252,10 @@ func newKeysListCmd(env *Env) *cobra.Command {
 			rows := make([]keyRow, len(keys))
 			for i, k := range keys {
 				k := safeKey(k)
-				rows[i] = keyRow{Key: k, Status: keyStatus(k, missing[k.ID])}
+				rows[i] = keyRow{Key: k, Store: k.Where(), Status: keyStatus(k, missing[k.ID])}
+				if s.envKey != nil {
+					rows[i].Store = storage.StoreEnv
+				}
 			}
 			if asJSON {
 				return writeJSON(env.Stdout, rows)
@@ -233,9 +264,9 @@ func newKeysListCmd(env *Env) *cobra.Command {
 				fmt.Fprintln(env.Stdout, "No key is linked yet: add one with 'asckeys keys add --p8 AuthKey_XXXXXXXXXX.p8'.")
 				return nil
 			}
-			t := newTable(env.Stdout, "NAME", "KEY ID", "KIND", "ISSUER ID", "ADDED", "STATUS")
+			t := newTable(env.Stdout, "NAME", "KEY ID", "KIND", "ISSUER ID", "ADDED", "STORED IN", "STATUS")
 			for _, r := range rows {
-				t.row(r.Name, r.KeyID, r.Kind.Label(), dash(r.IssuerID), r.AddedAt.Local().Format("2006-01-02"), r.Status)
+				t.row(r.Name, r.KeyID, r.Kind.Label(), dash(r.IssuerID), r.AddedAt.Local().Format("2006-01-02"), string(r.Store), r.Status)
 			}
 			return t.flush()
 		},
@@ -259,7 +290,7 @@ func keyStatus(k storage.Key, secretErr error) string {
 	case errors.Is(secretErr, storage.ErrKeychainLocked):
 		return "keychain locked: unlock it and list again (the key is fine)"
 	case errors.Is(secretErr, storage.ErrNoKeychain):
-		return "no keychain running: start it and list again (the key is fine)"
+		return "no keychain running: start or install one and list again (the key is fine), or keep keys in the encrypted file (keys add --store file)"
 	case errors.Is(secretErr, storage.ErrKeychainTimeout):
 		return "keychain did not answer: answer its unlock prompt and list again (the key is fine)"
 	default:
@@ -331,6 +362,9 @@ func newKeysRenameCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := s.refuseEnv("renaming a key"); err != nil {
+				return err
+			}
 			if err := s.vault.Rename(ctx, k.ID, args[1]); err != nil {
 				return err
 			}
@@ -359,7 +393,10 @@ a .p8 only once: keep a copy (asckeys keys export) if you may need the key again
 			if err != nil {
 				return err
 			}
-			question := fmt.Sprintf("Remove %q (Key ID %s)? Its private key will be deleted from the keychain and cannot be downloaded from Apple again.", k.Name, k.KeyID)
+			if err := s.refuseEnv("removing a key"); err != nil {
+				return err
+			}
+			question := fmt.Sprintf("Remove %q (Key ID %s)? Its private key will be deleted from %s and cannot be downloaded from Apple again.", k.Name, k.KeyID, storePlace(k.Where()))
 			if err := confirm(env, yes, question, fmt.Sprintf("removing %q deletes its private key, which cannot be downloaded from Apple again", k.Name)); err != nil {
 				return err
 			}
@@ -494,6 +531,9 @@ func newKeysRestoreCmd(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := openSession(env)
 			if err != nil {
+				return err
+			}
+			if err := s.refuseEnv("restoring the key list"); err != nil {
 				return err
 			}
 			if err := s.vault.RestoreBackup(); err != nil {

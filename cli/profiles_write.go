@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
-	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/actions"
@@ -39,7 +37,7 @@ func openProvisioning(ctx context.Context, env *Env, ref string) (*provisioning,
 	}
 	// The window's cache (gui.Options.stateDir): what it listed a moment
 	// ago costs the command line no request.
-	cache := storage.NewListCache(filepath.Join(xdg.CacheHome, "asckeys"))
+	cache := storage.NewListCache(s.stateDir)
 	return &provisioning{lists: &actions.Lists{Client: c, Cache: cache, VaultID: k.ID}, vault: s.vault, key: k}, nil
 }
 

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/asckeys/asckeys/core"
 	"github.com/asckeys/asckeys/internal/window"
+	"github.com/asckeys/asckeys/storage"
 )
 
 // ShowWindow opens the window on the user's own vault and returns the exit
@@ -22,7 +24,16 @@ func runWindow(_ context.Context, env *Env) error {
 	if env.OpenWindow == nil {
 		return errors.New("this build has no window: use a command (asckeys --help)")
 	}
-	s, err := openSession(env)
+	base, err := BaseURLOverride(env.Getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	// The window links and changes keys, which an env-only key cannot be:
+	// it always works on the linked keys, and says so.
+	if _, fromEnv, _ := storage.EnvKey(env.Getenv); fromEnv {
+		fmt.Fprintln(env.Stderr, "note: the window works on the linked keys; "+envOnly+", which only the commands use")
+	}
+	s, err := openLinkedSession(env, base)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func (u *ui) showAddDialog(p addPrefill, done func()) *addDialog {
 		firstDir:  u.keyFileDir(),
 		onKeyFile: func(dir string) { u.keyDir = dir },
 		onAdded:   u.onKeyAdded,
+		setPass:   u.pass.give,
 	}
 	u.add = d
 	if u.noKeychain != nil {
@@ -80,9 +81,12 @@ type addDialog struct {
 	newClient func(core.Credentials) *core.Client
 	hint      string // Options.Hint, shown under the form
 	firstDir  string // where the file chooser starts: where the last key file came from, else Downloads
-	// noKeychain, when set, is why no key can be saved: said before the
-	// user fills the form.
+	// noKeychain, when set, is why no key can be saved in the keychain:
+	// said before the user fills the form, with the encrypted file offered
+	// instead (never chosen for them).
 	noKeychain error
+	// setPass hands the passphrase typed here to the encrypted file.
+	setPass func(string)
 	// onKeyFile reports the folder a key file was chosen in.
 	onKeyFile func(dir string)
 	// onAdded reports the key linked, the client that verified it (nil
@@ -116,6 +120,18 @@ type addDialog struct {
 	kindNote  *widget.Label
 	issuer    *dialogEntry
 	issuerMsg message
+	intro     *widget.Label
+	// Where the private key goes, offered only when the keychain is
+	// missing: the store, and the encrypted file's passphrase (typed
+	// twice when the file is new).
+	storeBox  *fyne.Container
+	store     *segmented
+	storeNote *widget.Label
+	pass      *dialogEntry
+	pass2     *dialogEntry
+	pass2Row  []fyne.CanvasObject
+	passMsg   message
+	fileIsNew bool
 	activity  *widget.Activity
 	result    *detailedMessage
 	cancel    *dialogButton
@@ -172,11 +188,99 @@ func (d *addDialog) open(p addPrefill, onClosed func()) {
 		onClosed()
 	})
 	d.applyPrefill(p)
-	if d.noKeychain != nil {
-		d.result.setError(d.noKeychain)
-	}
 	d.m.show()
 	d.focusFirst()
+	d.checkKeychain()
+}
+
+// Where the dialog can keep the private key.
+const (
+	storeKeychainLabel = "System keychain"
+	storeFileLabel     = "Encrypted file"
+)
+
+// checkKeychain finds out, in the background, whether the system keychain
+// can keep the key (the window may not know yet: with no key linked nothing
+// has asked it), and whether the encrypted file exists; where there is no
+// keychain, the dialog says why and offers the encrypted file.
+func (d *addDialog) checkKeychain() {
+	if d.vault == nil {
+		return
+	}
+	known := d.noKeychain
+	d.work.background(func(ctx context.Context) {
+		err := known
+		if err == nil {
+			pctx, cancel := storage.WithBackgroundTimeout(ctx)
+			err = d.vault.CheckKeychain(pctx)
+			cancel()
+		}
+		exists := d.vault.FileVault().Exists()
+		fyne.Do(func() {
+			if d.ctx.Err() != nil || !errors.Is(err, storage.ErrNoKeychain) {
+				return
+			}
+			d.offerFile(err, !exists)
+		})
+	})
+}
+
+// offerFile shows why the keychain cannot be used and the choice of the
+// encrypted file.
+func (d *addDialog) offerFile(reason error, fileIsNew bool) {
+	d.noKeychain, d.fileIsNew = reason, fileIsNew
+	d.result.setError(reason)
+	d.intro.SetText("Link an App Store Connect API key. This computer has no keychain to keep its private key in (see below): choose Encrypted file to keep it in a file protected by a passphrase, or set up a keychain and open Add New again.")
+	d.storeBox.Show()
+	d.onStoreChanged()
+}
+
+// onStoreChanged shows the passphrase fields when the encrypted file is
+// chosen (the second only for a new file).
+func (d *addDialog) onStoreChanged() {
+	file := d.store.selected == storeFileLabel
+	switch {
+	case !file:
+		d.storeNote.SetText("The keychain is not available, so saving there will fail until it is.")
+	case d.fileIsNew:
+		d.storeNote.SetText("A new file in the config folder, readable only by you. ASC Keys cannot recover a forgotten passphrase.")
+	default:
+		d.storeNote.SetText("The encrypted file already exists: type its passphrase.")
+	}
+	for _, o := range append([]fyne.CanvasObject{d.pass}, d.pass2Row...) {
+		o.Hide()
+	}
+	d.passMsg.clear()
+	if file {
+		d.pass.Show()
+		d.pass.SetPlaceHolder("the encrypted file's passphrase")
+		if d.fileIsNew {
+			for _, o := range d.pass2Row {
+				o.Show()
+			}
+		}
+	}
+	d.m.d.Refresh()
+}
+
+// fileStore reports whether the key goes to the encrypted file.
+func (d *addDialog) fileStore() bool {
+	return d.storeBox.Visible() && d.store.selected == storeFileLabel
+}
+
+// checkPassphrase says what is wrong with the passphrase typed, if the
+// encrypted file is chosen.
+func (d *addDialog) checkPassphrase() string {
+	if !d.fileStore() {
+		return ""
+	}
+	switch {
+	case d.pass.Text == "":
+		return "Type the passphrase of the encrypted file."
+	case d.fileIsNew && d.pass.Text != d.pass2.Text:
+		return "The two passphrases differ: type the same one twice."
+	}
+	return ""
 }
 
 func (d *addDialog) buildUI() {
@@ -216,6 +320,23 @@ func (d *addDialog) buildUI() {
 		}
 	}
 
+	d.store = newSegmented([]string{storeKeychainLabel, storeFileLabel}, d.onCancel)
+	d.store.OnChanged = func(string) { d.onStoreChanged() }
+	d.storeNote = widget.NewLabel("")
+	d.storeNote.Wrapping = fyne.TextWrapWord
+	d.storeNote.SizeName = theme.SizeNameCaptionText
+	d.pass = newDialogEntry("")
+	d.pass.Password = true
+	d.pass.onEscape = d.onCancel
+	d.pass2 = newDialogEntry("the same passphrase again")
+	d.pass2.Password = true
+	d.pass2.onEscape = d.onCancel
+	d.passMsg = newMessage()
+	for _, e := range []*dialogEntry{d.pass, d.pass2} {
+		e.OnChanged = func(string) { d.passMsg.clear() }
+		e.OnSubmitted = func(string) { d.onVerifyAndSave() }
+	}
+
 	d.activity = widget.NewActivity()
 	d.activity.Hide()
 	d.result = newDetailedMessage()
@@ -246,11 +367,17 @@ func (d *addDialog) buildUI() {
 		cells = append(cells, l, f)
 	}
 	form := container.New(layout.NewFormLayout(), cells...)
+	keepLabel, keepField := row("Keep it in", d.store.row, d.storeNote)
+	passLabel, passField := row("Passphrase", d.pass, d.passMsg.Label)
+	againLabel := widget.NewLabelWithStyle("Again", fyne.TextAlignTrailing, fyne.TextStyle{})
+	d.pass2Row = []fyne.CanvasObject{againLabel, d.pass2}
+	d.storeBox = container.New(layout.NewFormLayout(), keepLabel, keepField, passLabel, passField, againLabel, d.pass2)
+	d.storeBox.Hide()
 
-	intro := widget.NewLabel("Link an App Store Connect API key. Its private key goes to your system keychain, never to a plain file.")
-	intro.Wrapping = fyne.TextWrapWord
+	d.intro = widget.NewLabel("Link an App Store Connect API key. Its private key goes to your system keychain, never to a plain file.")
+	d.intro.Wrapping = fyne.TextWrapWord
 	status := container.NewBorder(nil, nil, d.activity, nil, d.result.box)
-	content := container.NewVBox(intro, form, status)
+	content := container.NewVBox(d.intro, form, d.storeBox, status)
 	if d.hint != "" {
 		hint := widget.NewLabel(d.hint)
 		hint.Wrapping = fyne.TextWrapWord
@@ -260,6 +387,7 @@ func (d *addDialog) buildUI() {
 	d.m = d.dialogs.newModal("Add New API Key", 600, content,
 		[]fyne.CanvasObject{d.cancel, d.saveOnly, d.verify}, d.onCancel, d.onVerifyAndSave)
 	d.kind.choose(core.KindTeam.Label(), false)
+	d.store.choose(storeKeychainLabel, false)
 	d.onKindChanged()
 	d.file = newFileChooser(d.dialogs, "Choose the Key File (.p8, or fastlane .json)", []string{".p8", ".json"},
 		func(err error) { d.showFileError("", fmt.Errorf("the file could not be opened: %w", err)) },
@@ -365,12 +493,16 @@ func (d *addDialog) newKey(withRepairs bool) storage.NewKey {
 		IssuerID: strings.TrimSpace(d.issuer.Text),
 		Kind:     kindFromLabel(d.kind.selected),
 		Data:     d.data,
+		Store:    storage.StoreKeychain,
 		// No FileName: the dialog took the Key ID from the file's name into
 		// its field, and what the field says is what counts (Prepare would
 		// fill an emptied field from the name again).
 	}
 	if withRepairs {
 		nk.Repairs = d.repairs
+	}
+	if d.fileStore() {
+		nk.Store = storage.StoreFile
 	}
 	return nk
 }
@@ -563,6 +695,14 @@ func (d *addDialog) submit(verify bool) {
 		d.result.set(toneError, "No key vault is open, so the key cannot be saved.")
 		return
 	}
+	if msg := d.checkPassphrase(); msg != "" {
+		d.passMsg.set(toneError, msg)
+		d.dialogs.focus(d.pass)
+		return
+	}
+	if d.fileStore() {
+		d.setPass(d.pass.Text)
+	}
 	ctx, stop := context.WithCancel(d.ctx)
 	d.stop = stop
 	d.setBusy(true, verify)
@@ -580,7 +720,7 @@ func (d *addDialog) submit(verify bool) {
 // stays available to stop a check with Apple.
 func (d *addDialog) setBusy(busy, verifying bool) {
 	d.busy = busy
-	for _, w := range []fyne.Disableable{d.name, d.keyID, d.choose, d.saveOnly, d.verify} {
+	for _, w := range []fyne.Disableable{d.name, d.keyID, d.choose, d.saveOnly, d.verify, d.pass, d.pass2} {
 		if busy {
 			w.Disable()
 		} else {
@@ -588,6 +728,7 @@ func (d *addDialog) setBusy(busy, verifying bool) {
 		}
 	}
 	d.kind.setDisabled(busy)
+	d.store.setDisabled(busy)
 	if busy {
 		d.issuer.Disable()
 		d.activity.Show()
@@ -595,7 +736,7 @@ func (d *addDialog) setBusy(busy, verifying bool) {
 		if verifying {
 			d.result.set(toneNote, "Checking the key with App Store Connect…")
 		} else {
-			d.result.set(toneNote, "Saving the key in the keychain…")
+			d.result.set(toneNote, "Saving the key…")
 		}
 		return
 	}

@@ -55,6 +55,7 @@ type ui struct {
 	states  *storage.StateStore
 	cache   *storage.ListCache
 	clients *clientCache
+	pass    *passphrases // the encrypted key file's passphrase
 
 	// The fields below belong to the UI goroutine.
 	state    storage.WindowState
@@ -98,6 +99,10 @@ func newUI(a fyne.App, w fyne.Window, opts Options) *ui {
 		cache:   storage.NewListCache(stateDir(opts)),
 		clients: newClientCache(opts.Vault, func(c core.Credentials) *core.Client { return clientFor(opts, c) }),
 		secrets: map[string]error{},
+		pass:    &passphrases{win: w},
+	}
+	if opts.Vault != nil {
+		opts.Vault.FileVault().SetPassphrase(u.pass.ask)
 	}
 	u.org = &orgPanel{
 		win:      w,

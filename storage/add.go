@@ -19,6 +19,7 @@ type NewKey struct {
 	IssuerID string       // a UUID for team and enterprise keys; empty for individual keys
 	Kind     core.KeyKind // default: team
 	Data     []byte       // the .p8 file's contents, as read, or the key's PEM
+	Store    Store        // where the private key goes: the keychain (default) or StoreFile
 	FileName string       // the .p8 file's name or path, for the Key ID default
 	// Repairs says what reading the file changed to get Data (ReadKeyFile,
 	// ParseKeyData); Prepare passes it on as a warning.
@@ -190,9 +191,24 @@ func prepare(nk NewKey) (*Prepared, error) {
 	if err := validationError(errs); err != nil {
 		return nil, err
 	}
+	store, err := keptIn(nk.Store)
+	if err != nil {
+		return nil, err
+	}
 	warnings = append(warnings, repairWarnings(append(slices.Clone(nk.Repairs), parsed.Repairs...))...)
-	entry := Key{Name: name, KeyID: keyID, IssuerID: issuer, Kind: kind, Fingerprint: parsed.Fingerprint}
+	entry := Key{Name: name, KeyID: keyID, IssuerID: issuer, Kind: kind, Fingerprint: parsed.Fingerprint, Store: store}
 	return &Prepared{entry: entry, parsed: parsed, warnings: warnings}, nil
+}
+
+// keptIn is the Store a new key's entry records: empty for the keychain.
+func keptIn(s Store) (Store, error) {
+	switch s {
+	case "", StoreKeychain:
+		return "", nil
+	case StoreFile:
+		return StoreFile, nil
+	}
+	return "", fmt.Errorf("a key's private key is kept in the keychain or the encrypted file, not in %q", string(s))
 }
 
 // checkName is keyfile.CheckName, the result stored through core.SafeText:
@@ -268,7 +284,7 @@ func (v *Vault) add(ctx context.Context, p *Prepared) (Key, []string, error) {
 			return err
 		}
 		if existing != nil {
-			if err := v.storeSecret(ctx, existing.ID, secret); err != nil {
+			if err := v.storeSecret(ctx, v.secretsIn(existing.Store), existing.ID, secret); err != nil {
 				return fmt.Errorf("restoring the private key of %q: %w", existing.Name, err)
 			}
 			out = *existing
@@ -278,20 +294,21 @@ func (v *Vault) add(ctx context.Context, p *Prepared) (Key, []string, error) {
 		entry := p.entry
 		entry.ID = newID(tx.doc)
 		entry.AddedAt = v.now().UTC()
-		pending := PendingDelete{ID: entry.ID, Name: entry.Name, KeyID: entry.KeyID, Since: entry.AddedAt}
+		pending := PendingDelete{ID: entry.ID, Name: entry.Name, KeyID: entry.KeyID, Since: entry.AddedAt, Store: entry.Store}
+		kc := v.secretsIn(entry.Store)
 		tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, pending)
 		if err := tx.save(); err != nil {
 			tx.dropPending(entry.ID)
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
-		if err := v.kc.Set(ctx, entry.ID, secret); err != nil {
+		if err := kc.Set(ctx, entry.ID, secret); err != nil {
 			if !mayLandLate(err) {
 				tx.forgetPending(entry.ID)
 			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
-		if err := v.checkStored(ctx, entry.ID, secret); err != nil {
-			if v.takeBack(ctx, entry.ID) == nil {
+		if err := v.checkStored(ctx, kc, entry.ID, secret); err != nil {
+			if v.takeBack(ctx, kc, entry.ID) == nil {
 				tx.forgetPending(entry.ID)
 			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
@@ -304,8 +321,8 @@ func (v *Vault) add(ctx context.Context, p *Prepared) (Key, []string, error) {
 		if err := tx.save(); err != nil {
 			tx.doc.Keys = tx.doc.Keys[:len(tx.doc.Keys)-1]
 			tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, pending)
-			if derr := v.takeBack(ctx, entry.ID); derr != nil {
-				return fmt.Errorf("adding %q: %w (its private key also stays in the keychain, unused, until ASC Keys next starts: %v)", entry.Name, err, derr)
+			if derr := v.takeBack(ctx, kc, entry.ID); derr != nil {
+				return fmt.Errorf("adding %q: %w (its private key also stays in %s, unused, until ASC Keys next starts: %v)", entry.Name, err, entry.Where().place(), derr)
 			}
 			return fmt.Errorf("adding %q: %w", entry.Name, err)
 		}
@@ -344,18 +361,18 @@ func (tx *txn) forgetPending(id string) {
 	_ = tx.save()
 }
 
-// storeSecret puts secret in the keychain under id and checks it is there.
-func (v *Vault) storeSecret(ctx context.Context, id, secret string) error {
-	if err := v.kc.Set(ctx, id, secret); err != nil {
+// storeSecret puts secret in kc under id and checks it is there.
+func (v *Vault) storeSecret(ctx context.Context, kc Keychain, id, secret string) error {
+	if err := kc.Set(ctx, id, secret); err != nil {
 		return err
 	}
-	return v.checkStored(ctx, id, secret)
+	return v.checkStored(ctx, kc, id, secret)
 }
 
 // checkStored reads a secret just stored back: a Secret Service whose unlock
 // prompt was dismissed reports success without storing anything.
-func (v *Vault) checkStored(ctx context.Context, id, secret string) error {
-	got, err := v.kc.Get(ctx, id)
+func (v *Vault) checkStored(ctx context.Context, kc Keychain, id, secret string) error {
+	got, err := kc.Get(ctx, id)
 	switch {
 	case err == nil && got == secret:
 		return nil
@@ -367,10 +384,10 @@ func (v *Vault) checkStored(ctx context.Context, id, secret string) error {
 
 // takeBack deletes a secret whose metadata could not be written. It runs
 // even when ctx was cancelled, within BackgroundTimeout.
-func (v *Vault) takeBack(ctx context.Context, id string) error {
+func (v *Vault) takeBack(ctx context.Context, kc Keychain, id string) error {
 	cctx, cancel := WithBackgroundTimeout(context.WithoutCancel(ctx))
 	defer cancel()
-	if err := v.kc.Delete(cctx, id); err != nil && !errors.Is(err, ErrSecretNotFound) {
+	if err := kc.Delete(cctx, id); err != nil && !errors.Is(err, ErrSecretNotFound) {
 		return err
 	}
 	return nil

@@ -93,15 +93,21 @@ func (v *Vault) Remove(ctx context.Context, id string) error {
 			return err
 		}
 		k := tx.doc.Keys[i]
+		if k.Where() == StoreFile {
+			// The passphrase first: a wrong one changes nothing.
+			if _, err := v.file.Get(ctx, k.ID); errors.Is(err, ErrWrongPassphrase) || errors.Is(err, ErrNoPassphrase) {
+				return fmt.Errorf("removing %q: %w", k.Name, err)
+			}
+		}
 		tx.doc.Keys = append(tx.doc.Keys[:i:i], tx.doc.Keys[i+1:]...)
-		tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, PendingDelete{ID: k.ID, Name: k.Name, KeyID: k.KeyID, Since: v.now().UTC()})
+		tx.doc.PendingDeletes = append(tx.doc.PendingDeletes, PendingDelete{ID: k.ID, Name: k.Name, KeyID: k.KeyID, Since: v.now().UTC(), Store: k.Store})
 		if err := tx.save(); err != nil {
 			return fmt.Errorf("removing %q: %w", k.Name, err)
 		}
 		if v.crash("remove:recorded") {
 			return errCrashed
 		}
-		if err := v.finishDelete(ctx, tx, k.ID); err != nil {
+		if err := v.finishDelete(ctx, tx, k.ID, k.Store); err != nil {
 			return fmt.Errorf("%w: %q was removed, but its private key is still in the keychain (%w); ASC Keys deletes it the next time it starts", ErrCleanupPending, k.Name, err)
 		}
 		return nil
@@ -112,13 +118,19 @@ func (v *Vault) Remove(ctx context.Context, id string) error {
 // that an earlier Remove could not delete (keychain locked, process killed),
 // and those an add stored before it was interrupted. Open calls it.
 func (v *Vault) CleanUp(ctx context.Context) error {
-	return v.update(ctx, func(tx *txn) error { return v.cleanUp(ctx, tx) })
+	return v.update(ctx, func(tx *txn) error { return v.cleanUp(ctx, tx, false) })
 }
 
-func (v *Vault) cleanUp(ctx context.Context, tx *txn) error {
+// cleanUp finishes the pending deletes. In the background (Open), those in
+// the encrypted file are left for a CleanUp, a Remove or an add: they would
+// ask for its passphrase when nobody asked for anything.
+func (v *Vault) cleanUp(ctx context.Context, tx *txn, background bool) error {
 	var errs []error
 	for _, p := range append([]PendingDelete(nil), tx.doc.PendingDeletes...) {
-		if err := v.finishDelete(ctx, tx, p.ID); err != nil {
+		if background && p.Store == StoreFile {
+			continue
+		}
+		if err := v.finishDelete(ctx, tx, p.ID, p.Store); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -131,8 +143,8 @@ func (v *Vault) cleanUp(ctx context.Context, tx *txn) error {
 // finishDelete deletes a pending secret and clears its record. A secret that
 // is already gone counts as deleted. If the record cannot be cleared, the
 // next CleanUp finds the secret gone and clears it then.
-func (v *Vault) finishDelete(ctx context.Context, tx *txn, id string) error {
-	if err := v.kc.Delete(ctx, id); err != nil && !errors.Is(err, ErrSecretNotFound) {
+func (v *Vault) finishDelete(ctx context.Context, tx *txn, id string, store Store) error {
+	if err := v.secretsIn(store).Delete(ctx, id); err != nil && !errors.Is(err, ErrSecretNotFound) {
 		return err
 	}
 	if v.crash("remove:secret-deleted") {

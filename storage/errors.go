@@ -196,16 +196,31 @@ type SecretError struct {
 
 // Error says what is wrong with the key's secret and how to fix it.
 func (e *SecretError) Error() string {
-	reimport := fmt.Sprintf("re-import its .p8 file with Add New, or run: asckeys keys add --p8 AuthKey_%s.p8", e.Key.KeyID)
+	place, store := e.Key.Where().place(), ""
+	if e.Key.Where() == StoreFile {
+		store = "--store file "
+	}
+	reimport := fmt.Sprintf("re-import its .p8 file with Add New, or run: asckeys keys add %s--p8 AuthKey_%s.p8", store, e.Key.KeyID)
 	switch {
 	case errors.Is(e.Err, ErrSecretNotFound):
-		return fmt.Sprintf("the private key of %q (Key ID %s) is missing from the keychain: %s", e.Key.Name, e.Key.KeyID, reimport)
+		return fmt.Sprintf("the private key of %q (Key ID %s) is missing from %s: %s", e.Key.Name, e.Key.KeyID, place, reimport)
 	case errors.Is(e.Err, ErrSecretMismatch):
-		return fmt.Sprintf("the keychain holds a different private key for %q (Key ID %s) than the one added: %s", e.Key.Name, e.Key.KeyID, reimport)
+		return fmt.Sprintf("%s holds a different private key for %q (Key ID %s) than the one added: %s", place, e.Key.Name, e.Key.KeyID, reimport)
 	case errors.Is(e.Err, ErrSecretDamaged):
-		return fmt.Sprintf("the private key of %q (Key ID %s) in the keychain is damaged: %s", e.Key.Name, e.Key.KeyID, reimport)
+		return fmt.Sprintf("the private key of %q (Key ID %s) in %s is damaged: %s", e.Key.Name, e.Key.KeyID, place, reimport)
 	}
 	return fmt.Sprintf("the private key of %q (Key ID %s): %v", e.Key.Name, e.Key.KeyID, e.Err)
+}
+
+// place names the store in a sentence.
+func (s Store) place() string {
+	switch s {
+	case StoreFile:
+		return "the encrypted key file"
+	case StoreEnv:
+		return "the environment"
+	}
+	return "the keychain"
 }
 
 // Unwrap returns the cause.

@@ -46,6 +46,8 @@ type PendingDelete struct {
 	Name  string    `json:"name,omitempty"`
 	KeyID string    `json:"keyId,omitempty"`
 	Since time.Time `json:"since"`
+	// Store is where the secret is: empty for the keychain.
+	Store Store `json:"store,omitempty"`
 }
 
 func (v *Vault) corrupt(err error) *CorruptConfigError {

@@ -224,22 +224,29 @@ func (v *Vault) storeIdentity(ctx context.Context, teamKeyID string, key crypto.
 	if key == nil {
 		return "", errors.New("storing a signing key: no key given")
 	}
+	if err := v.keepable("the certificate's private key"); err != nil {
+		return "", err
+	}
 	spki := identity.SPKIHash(key.Public())
 	pemText, err := identity.MarshalKeyPEM(key)
 	if err != nil || spki == "" {
 		return "", fmt.Errorf("storing a signing key: %T keys cannot be stored", key.Public())
 	}
 	secret, account := string(pemText), identityAccount(spki)
-	if _, err := v.Get(ctx, teamKeyID); err != nil {
+	team, err := v.Get(ctx, teamKeyID)
+	if err != nil {
 		return "", err
 	}
+	// A signing key lives where its team key does: a key kept in the
+	// encrypted file has its certificates' keys there too.
+	kc := v.secretsIn(team.Store)
 	what := "storing the signing key " + shortSPKI(spki)
 	err = v.updateIdentities(ctx, func(tx *identityTxn) error {
 		if tx.index(spki) >= 0 {
-			if v.checkStored(ctx, account, secret) == nil {
+			if v.checkStored(ctx, kc, account, secret) == nil {
 				return nil
 			}
-			if err := v.storeSecret(ctx, account, secret); err != nil {
+			if err := v.storeSecret(ctx, kc, account, secret); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
 			return nil
@@ -251,15 +258,15 @@ func (v *Vault) storeIdentity(ctx context.Context, teamKeyID string, key crypto.
 		if v.crash("identity:recorded") {
 			return errCrashed
 		}
-		if err := v.kc.Set(ctx, account, secret); err != nil {
+		if err := kc.Set(ctx, account, secret); err != nil {
 			if !mayLandLate(err) {
 				tx.drop(spki)
 				_ = tx.save() // best effort: a stale record only lists a key that is not there
 			}
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		if err := v.checkStored(ctx, account, secret); err != nil {
-			if v.takeBack(ctx, account) == nil {
+		if err := v.checkStored(ctx, kc, account, secret); err != nil {
+			if v.takeBack(ctx, kc, account) == nil {
 				tx.drop(spki)
 				_ = tx.save()
 			}
@@ -285,7 +292,7 @@ func (v *Vault) IdentityKey(ctx context.Context, spki string) (crypto.Signer, er
 	if !identity.IsSPKIHash(spki) {
 		return nil, fmt.Errorf("%w: %s is not the SPKI hash of a public key (64 lowercase hex digits)", ErrIdentityNotFound, describeRef(spki))
 	}
-	secret, err := v.kc.Get(ctx, identityAccount(spki))
+	secret, err := v.identityStore(spki).Get(ctx, identityAccount(spki))
 	switch {
 	case errors.Is(err, ErrSecretNotFound):
 		return nil, fmt.Errorf("%w: the private key of public key %s is not in this machine's keychain: the certificate was made on another machine, or its key was removed; export a .p12 of it where it was made and import it here with: asckeys certs import-p12 FILE", ErrIdentityNotFound, shortSPKI(spki))
@@ -300,6 +307,36 @@ func (v *Vault) IdentityKey(ctx context.Context, spki string) (crypto.Signer, er
 		return nil, fmt.Errorf("%w: the keychain's entry for signing key %s holds another key: remove it and import the certificate's .p12 again", ErrSecretMismatch, shortSPKI(spki))
 	}
 	return key, nil
+}
+
+// identityStore is where the signing key spki lives: with its team key
+// (teamStore); the keychain when no record names one.
+func (v *Vault) identityStore(spki string) Keychain {
+	doc, err := v.loadIdentities(false)
+	if err != nil {
+		return v.kc
+	}
+	for _, id := range doc.Identities {
+		if id.SPKI == spki {
+			return v.teamStore(id.TeamKeyID)
+		}
+	}
+	return v.kc
+}
+
+// teamStore is where the team key with vault id teamKeyID keeps its
+// secrets; the keychain when the key is gone or unreadable.
+func (v *Vault) teamStore(teamKeyID string) Keychain {
+	doc, err := v.loadReadable()
+	if err != nil {
+		return v.kc
+	}
+	for _, k := range doc.Keys {
+		if k.ID == teamKeyID {
+			return v.secretsIn(k.Store)
+		}
+	}
+	return v.kc
 }
 
 // HasIdentity tells, for each SPKI hash (a listed certificate's), whether
@@ -425,7 +462,11 @@ func (v *Vault) RemoveIdentity(ctx context.Context, spki string) error {
 		}
 		// The key goes first: a record without its key is listed and cleared
 		// later; a key without its record could never be found to delete.
-		err := v.kc.Delete(ctx, identityAccount(spki))
+		kc := v.kc
+		if i >= 0 {
+			kc = v.teamStore(tx.doc.Identities[i].TeamKeyID)
+		}
+		err := kc.Delete(ctx, identityAccount(spki))
 		gone := errors.Is(err, ErrSecretNotFound)
 		if err != nil && !gone {
 			return fmt.Errorf("removing the signing key %s: %w", shortSPKI(spki), err)

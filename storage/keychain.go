@@ -190,7 +190,11 @@ func run[T any](ctx context.Context, op Op, fn func() (T, error)) (T, error) {
 }
 
 // classify maps go-keyring's and the platform's errors to a kind.
-func classify(op Op, err error) error {
+func classify(op Op, err error) error { return classifyWith(op, err, classifyPlatform) }
+
+// classifyWith is classify with the platform's mapping given, so every
+// platform's is tested everywhere.
+func classifyWith(op Op, err error, platform func(error) error) error {
 	kind := ErrKeychainFailed
 	switch {
 	case errors.Is(err, keyring.ErrNotFound):
@@ -200,7 +204,7 @@ func classify(op Op, err error) error {
 	case errors.Is(err, keyring.ErrUnsupportedPlatform):
 		kind = ErrNoKeychain
 	default:
-		if k := classifyPlatform(err); k != nil {
+		if k := platform(err); k != nil {
 			kind = k
 		}
 	}

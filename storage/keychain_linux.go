@@ -15,7 +15,7 @@ import (
 const maxSecretBytes = 64 << 10
 
 const (
-	noKeychainAdvice = "no Secret Service is running on this session's D-Bus, and ASC Keys keeps private keys only there: install and unlock GNOME Keyring (the gnome-keyring package) or turn on KeePassXC's Secret Service integration, then try again"
+	noKeychainAdvice = "no Secret Service is running on this session's D-Bus to keep private keys in: install and unlock GNOME Keyring (the gnome-keyring package) or turn on KeePassXC's Secret Service integration, then try again; or keep the keys in an encrypted file protected by a passphrase instead: asckeys keys add --store file (in the window: Add New, Encrypted file)"
 	lockedAdvice     = "the keyring is locked or refused access: unlock it (GNOME Keyring or KeePassXC) and allow ASC Keys when asked, then try again"
 	keychainTool     = "for example with Seahorse, or: secret-tool search service io.asckeys.app"
 )

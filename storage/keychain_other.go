@@ -6,7 +6,7 @@ package storage
 const maxSecretBytes = 64 << 10
 
 const (
-	noKeychainAdvice = "ASC Keys found no keychain it can use on this system; it keeps private keys only in a keychain: install and unlock a Secret Service (GNOME Keyring or KeePassXC), then try again"
+	noKeychainAdvice = "ASC Keys found no keychain it can use on this system: install and unlock a Secret Service (GNOME Keyring or KeePassXC), then try again; or keep the keys in an encrypted file protected by a passphrase instead: asckeys keys add --store file (in the window: Add New, Encrypted file)"
 	lockedAdvice     = "the keychain is locked or refused access: unlock it and allow ASC Keys when asked, then try again"
 	keychainTool     = "with your desktop's keychain manager"
 )

@@ -96,6 +96,9 @@ func samePending(a, b PendingProfile) bool { return a.KeyID == b.KeyID && a.OldI
 // SavePendingProfiles records the definitions, replacing earlier records of
 // the same key and old profile.
 func (v *Vault) SavePendingProfiles(ctx context.Context, ps []PendingProfile) error {
+	if err := v.keepable("the profiles' definitions (until they are made again)"); err != nil {
+		return err
+	}
 	return v.updatePendingProfiles(ctx, func(doc *pendingProfilesDoc) {
 		for _, p := range ps {
 			doc.Profiles = slices.DeleteFunc(doc.Profiles, func(q PendingProfile) bool { return samePending(p, q) })

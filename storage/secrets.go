@@ -12,7 +12,7 @@ import (
 // loadSecret reads k's private key from the keychain and checks it is the
 // key that was added. Errors are *SecretError values.
 func (v *Vault) loadSecret(ctx context.Context, k Key) (*keyfile.Key, error) {
-	secret, err := v.kc.Get(ctx, k.ID)
+	secret, err := v.secretsIn(k.Store).Get(ctx, k.ID)
 	if err != nil {
 		return nil, &SecretError{Key: k, Err: err}
 	}
@@ -103,6 +103,10 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 	out := make(map[string]error, len(keys))
 	var keychainErr error
 	for _, k := range keys {
+		if k.Where() == StoreFile {
+			out[k.ID] = v.checkFileSecret(ctx, k)
+			continue
+		}
 		if keychainErr != nil {
 			out[k.ID] = &SecretError{Key: k, Err: keychainErr}
 			continue
@@ -117,6 +121,20 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkFileSecret is CheckSecrets for a key kept in the encrypted file. A
+// listing never asks for the passphrase: until something this process did
+// opened the file, a key is taken to be there when the file is.
+func (v *Vault) checkFileSecret(ctx context.Context, k Key) error {
+	if !v.file.Unlocked() {
+		if v.file.Exists() {
+			return nil
+		}
+		return &SecretError{Key: k, Err: v.file.fail(OpGet, ErrSecretNotFound, nil)}
+	}
+	_, err := v.loadSecret(ctx, k)
+	return err
 }
 
 // ExportFastlane returns the key as fastlane's API key JSON, private key
@@ -142,4 +160,16 @@ func (v *Vault) WriteFastlane(ctx context.Context, id, path string) error {
 		return err
 	}
 	return WriteFilePrivate(path, data)
+}
+
+// CheckKeychain asks the system keychain for an entry that never exists:
+// nil when it answers, else why it cannot be used (errors.Is ErrNoKeychain
+// where there is none), so that Add New can offer the encrypted file before
+// the form is filled rather than after it failed. Bounded by ctx.
+func (v *Vault) CheckKeychain(ctx context.Context) error {
+	_, err := v.kc.Get(ctx, "probe:is-there-a-keychain")
+	if err == nil || errors.Is(err, ErrSecretNotFound) {
+		return nil
+	}
+	return err
 }

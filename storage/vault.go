@@ -2,7 +2,9 @@
 // private keys in the operating system's keychain, and their metadata (name,
 // Key ID, Issuer ID, kind, fingerprint, verification state) in keys.json in
 // the app's config folder. Nothing secret is written anywhere but the
-// keychain.
+// keychain, or, for the keys the user chose to keep there (StoreFile), the
+// encrypted file beside keys.json (FileVault: age with an scrypt
+// passphrase). A key given in the environment (EnvKey) is never stored.
 //
 // The vault never loses a key: keys.json is replaced atomically with the
 // previous version kept as keys.json.bak; an advisory file lock keeps the
@@ -42,6 +44,28 @@ type Options struct {
 	Service string
 	// Now tells the time; default time.Now.
 	Now func() time.Time
+	// Passphrase asks for the encrypted file's passphrase (FileVaultName),
+	// for the keys kept there (StoreFile); without it they cannot be used.
+	Passphrase PassphraseFunc
+	// Ephemeral, when set, says why nothing this vault holds outlives the
+	// process (a key given in the environment, in a throwaway folder and
+	// keychain): what must be kept, a certificate's new private key or a
+	// profile's definition before it is deleted, is then refused (with
+	// ErrEphemeral and this reason) before anything is sent to Apple.
+	Ephemeral string
+}
+
+// ErrEphemeral refuses to keep something in a vault whose contents end with
+// the process (Options.Ephemeral).
+var ErrEphemeral = errors.New("nothing can be kept for this key")
+
+// keepable refuses, in an ephemeral vault, to keep what must outlive the
+// process; what says what it is.
+func (v *Vault) keepable(what string) error {
+	if v.ephemeral == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s must be kept on this machine, but %s, and ASC Keys stores nothing for it: link the key first (asckeys keys add --p8 FILE, with --store file where there is no keychain), then run this again; nothing was sent to Apple", ErrEphemeral, what, v.ephemeral)
 }
 
 // DefaultDir is the vault's folder: "asckeys" in the XDG config folder
@@ -66,6 +90,9 @@ type Key struct {
 	// LastError is why the last verification failed, empty after a success.
 	LastError   string    `json:"lastError,omitempty"`
 	LastErrorAt time.Time `json:"lastErrorAt,omitzero"`
+	// Store is where the private key lives: empty for the keychain,
+	// StoreFile for the encrypted file (see Where).
+	Store Store `json:"store,omitempty"`
 }
 
 // String describes the key for logs; nothing in it is secret.
@@ -99,6 +126,8 @@ func (k Key) Verification() Verification {
 type Vault struct {
 	dir, path, backup string
 	kc                Keychain
+	file              *FileVault // the encrypted file, for keys kept there (StoreFile)
+	ephemeral         string     // Options.Ephemeral
 	now               func() time.Time
 	sem               chan struct{} // one read-modify-write at a time in this process
 	lock              *flock.Flock  // and across processes
@@ -176,12 +205,14 @@ func Open(opts Options) (*Vault, error) {
 		opts.Now = time.Now
 	}
 	v := &Vault{
-		dir:    dir,
-		path:   filepath.Join(dir, FileName),
-		backup: filepath.Join(dir, BackupName),
-		kc:     opts.Keychain,
-		now:    opts.Now,
-		sem:    make(chan struct{}, 1),
+		dir:       dir,
+		path:      filepath.Join(dir, FileName),
+		backup:    filepath.Join(dir, BackupName),
+		kc:        opts.Keychain,
+		file:      NewFileVault(filepath.Join(dir, FileVaultName), opts.Passphrase),
+		ephemeral: opts.Ephemeral,
+		now:       opts.Now,
+		sem:       make(chan struct{}, 1),
 		// Never through a link, never blocking on a pipe (noFollowFlags).
 		lock: flock.New(filepath.Join(dir, lockName), flock.SetPermissions(0o600),
 			flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollowFlags)),
@@ -189,7 +220,7 @@ func Open(opts Options) (*Vault, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the key folder %s: %w: check its parent folder's permissions", dir, err)
 	}
-	if err := ensurePrivate(dir, v.path, v.backup, filepath.Join(dir, lockName)); err != nil {
+	if err := ensurePrivate(dir, v.path, v.backup, filepath.Join(dir, lockName), v.file.path, v.file.lock.Path()); err != nil {
 		return nil, fmt.Errorf("securing the key folder: %w", err)
 	}
 	v.tidy()
@@ -219,9 +250,20 @@ func (v *Vault) tidy() {
 	if doc, raw, err := v.load(); err == nil && len(doc.PendingDeletes) > 0 {
 		ctx, cancel := WithBackgroundTimeout(context.Background())
 		defer cancel()
-		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw})
+		_ = v.cleanUp(ctx, &txn{v: v, doc: doc, raw: raw}, true)
 	}
 }
+
+// secretsIn returns the store's secrets: the keychain or the encrypted file.
+func (v *Vault) secretsIn(s Store) Keychain {
+	if s == StoreFile {
+		return v.file
+	}
+	return v.kc
+}
+
+// FileVault is the encrypted file of the keys kept outside the keychain.
+func (v *Vault) FileVault() *FileVault { return v.file }
 
 // Dir is the folder holding keys.json.
 func (v *Vault) Dir() string { return v.dir }
