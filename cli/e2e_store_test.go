@@ -97,6 +97,12 @@ func TestEndToEndEnvKeyStoresNothing(t *testing.T) {
 	run(ours, "devices", "list")
 	run(ours, "bundle-ids", "list", "--json")
 	run(ours, "profiles", "download", "--all", "--out", filepath.Join(w.dir, "out"))
+	// expiring and doctor read and write the list cache: an env key's is a
+	// throwaway one too.
+	run(ours, "expiring", "--json")
+	if r := w.run([]string{"doctor", "--json"}, ours...); r.code != 0 && r.code != 1 {
+		t.Fatalf("asckeys doctor: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 
 	// fastlane's variables, base64 as its flag says.
 	fastlane := []string{"APP_STORE_CONNECT_API_KEY_KEY_ID=" + key.KeyID, "APP_STORE_CONNECT_API_KEY_ISSUER_ID=" + key.IssuerID,

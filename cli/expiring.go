@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
 	"github.com/asckeys/asckeys/actions"
@@ -90,8 +88,9 @@ func runExpiring(ctx context.Context, env *Env, ref string, days int, check, asJ
 	}
 	now := time.Now()
 	src := actions.ExpirySource{
-		// The window's cache (gui.Options.stateDir).
-		Cache:  storage.NewListCache(filepath.Join(xdg.CacheHome, "asckeys")),
+		// The window's cache (gui.Options.stateDir); a throwaway one for a
+		// key given in the environment.
+		Cache:  storage.NewListCache(s.stateDir),
 		Client: s.client,
 		MaxAge: settings.ExpiryCacheAge(),
 		Now:    func() time.Time { return now },
