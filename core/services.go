@@ -135,6 +135,7 @@ func (s *ProfilesService) CompleteIDs(ctx context.Context, p *Profile, certifica
 			resp.Requests += more.Requests
 			resp.Pages += more.Pages
 			resp.BytesReceived += more.BytesReceived
+			resp.BytesOnWire += more.BytesOnWire
 		}
 		if err != nil {
 			return resp, fmt.Errorf("listing the %s of the profile %q: %w", rel.name, p.Name, err)

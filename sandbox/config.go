@@ -32,6 +32,12 @@ type Config struct {
 	// before the work and adds to it.
 	LatencyIncludesWork bool
 
+	// Bandwidth, in bits per second, is the speed of the link the answers
+	// travel over, shared by all connections (both ports): an answer of n
+	// bytes takes n×8/Bandwidth seconds more after its latency, as on a
+	// slow or distant network. Zero means unlimited (the loopback).
+	Bandwidth int64
+
 	// HourlyLimit is each key's budget of requests in a rolling hour, reported
 	// in X-Rate-Limit. Zero means Apple's 3600. Benchmarks that make more
 	// requests should set a large value.
