@@ -114,8 +114,14 @@ type ListOptions struct {
 	// OnPage, when set, is called after each page with the number of items
 	// received so far and the total Apple announced (0 if it did not). The
 	// total is for progress display only: lists end when Apple sends no next
-	// page, whatever the total said. It is called on the listing goroutine.
+	// page, whatever the total said. It is called on the listing goroutine,
+	// or, for a list fetched in partitions, by one partition's goroutine at a
+	// time.
 	OnPage func(fetched, total int)
+	// Sequential fetches a list that could be fetched in partitions (see
+	// listPartitioned) as the one chain of pages, as App Store Connect
+	// pages it.
+	Sequential bool
 }
 
 // maxPages stops a server that keeps sending new next links: 10,000 pages of
@@ -162,11 +168,21 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 // has ended by the time listAll returns.
 func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
 	convert func(r *resource[A], in included) (T, error)) ([]T, *Response, error) {
-	resp := &Response{}
 	u, err := c.endpoint(path, q)
 	if err != nil {
 		return nil, nil, err
 	}
+	resp := &Response{}
+	out, err := listFrom(ctx, c, what, u, resp, opt, convert)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// listFrom is listAll from the page at u on, adding the exchanges to resp.
+func listFrom[A, T any](ctx context.Context, c *Client, what string, u *url.URL, resp *Response, opt ListOptions,
+	convert func(r *resource[A], in included) (T, error)) ([]T, error) {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	pages := make(chan *pageEnvelope, 1)
@@ -213,12 +229,12 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 	}
 	// pages is closed: the fetcher is done with resp and fetchErr.
 	if decodeErr != nil {
-		return nil, resp, fmt.Errorf("listing %s: %w", what, decodeErr)
+		return nil, fmt.Errorf("listing %s: %w", what, decodeErr)
 	}
 	if fetchErr != nil {
-		return nil, resp, fmt.Errorf("listing %s: %w", what, fetchErr)
+		return nil, fmt.Errorf("listing %s: %w", what, fetchErr)
 	}
-	return out, resp, nil
+	return out, nil
 }
 
 // pageEnvelope is a page of a collection of which only the links and the

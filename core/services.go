@@ -55,7 +55,9 @@ type CertificateListOptions struct {
 	ListOptions
 }
 
-// List returns every certificate the key can see.
+// List returns every certificate the key can see, in id order. A list of
+// more than one page is fetched by certificate type side by side (see
+// listPartitioned) unless opt filters by type.
 func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOptions) ([]Certificate, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -68,8 +70,8 @@ func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOpti
 		"displayName":     {opt.DisplayName},
 		"serialNumber":    {opt.Serial},
 	})
-	return listAll(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
-		certificateFromResource)
+	return listPartitioned(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
+		certificateFromResource, certificatePartitions)
 }
 
 // certificateFromResource makes a Certificate of its resource, made safe to show.
@@ -95,7 +97,9 @@ type ProfileListOptions struct {
 }
 
 // List returns every profile the key can see, each with its bundle ID's
-// identifier and the number of its certificates and devices.
+// identifier and the number of its certificates and devices, in id order. A
+// list of more than one page is fetched by profile type side by side (see
+// listPartitioned) unless opt filters by type.
 func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]Profile, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -108,7 +112,8 @@ func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]
 		"profileState": opt.States,
 		"name":         {opt.Name},
 	})
-	return listAll(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource)
+	return listPartitioned(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource,
+		profilePartitions)
 }
 
 // CompleteIDs makes p.CertificateIDs (certificates) and p.DeviceIDs
@@ -222,7 +227,9 @@ type DeviceListOptions struct {
 	ListOptions
 }
 
-// List returns every device the key can see.
+// List returns every device the key can see, in id order. A list of more
+// than one page is fetched by platform side by side (see listPartitioned)
+// unless opt filters by platform.
 func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]Device, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -234,8 +241,8 @@ func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]De
 		"platform": opt.Platforms,
 		"status":   opt.Statuses,
 	})
-	return listAll(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
-		deviceFromResource)
+	return listPartitioned(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
+		deviceFromResource, devicePartitions)
 }
 
 // deviceFromResource makes a Device of its resource, made safe to show.

@@ -58,6 +58,14 @@ type Config struct {
 	// checker.
 	Spec SpecChecker
 
+	// ProfileTypes, when set, are the types of the seeded profiles, taken in
+	// turn, instead of the weighted mix of every type. Each must be a type
+	// the sandbox can make: one of Apple's spec, or MAC_APP_INHOUSE or
+	// MAC_CATALYST_APP_INHOUSE, which the live API has and the spec's enum
+	// does not (a client that trusts the enum misses them); others are
+	// skipped.
+	ProfileTypes []string
+
 	// Quirks injects what Apple's live API does but its spec does not allow:
 	// unknown enum values (certificate type DEVELOPER_ID_INSTALLER, profile
 	// types MAC_APP_INHOUSE and MAC_CATALYST_APP_INHOUSE, platform MAC_OS_X,
