@@ -27,7 +27,9 @@ func requestsBy(srv *sandbox.Server, path, filter string) (filtered, unfiltered 
 	return filtered, unfiltered
 }
 
-func profileIDs(ps []core.Profile) []string { return ids(ps, func(p core.Profile) string { return p.ID }) }
+func profileIDs(ps []core.Profile) []string {
+	return ids(ps, func(p core.Profile) string { return p.ID })
+}
 
 // A list of many pages over a few profile types is fetched as partitions, one
 // per type, and gives exactly what the one chain of pages gives, each
