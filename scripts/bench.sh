@@ -68,6 +68,10 @@ say "3. downloading 200 certificates and 200 profiles (3 runs each)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownload$' -test.benchtime 3x
 say "8. regenerating 40 profiles (3 runs, 100 ms a request)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkRegenerateProfiles$' -test.benchtime 3x
+say "9. profiles in partitions by type (3 runs, 100 ms a request)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkPartitionedProfiles$' -test.benchtime 3x
+say "10. a slow link: 10 Mbit/s, 100 ms, gzip (3 runs)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkSlowLink$' -test.benchtime 3x
 say "6. token signing"
 bench bench "$tmp/bench.test" -test.bench '^Benchmark(Sign|Cached)Token$'
 
