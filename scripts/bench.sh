@@ -66,6 +66,8 @@ say "2. bytes: sparse fieldsets against all attributes"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkSparseBytes$' -test.benchtime 1x
 say "3. downloading 200 certificates and 200 profiles (3 runs each)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownload$' -test.benchtime 3x
+say "3. profiles download --all on the 5,000-profile account (1 run)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownloadAllProfiles$' -test.benchtime 1x
 say "8. bulk writes: registering 100 devices, regenerating 50 profiles (3 runs each, 100 ms a request)"
 bench bench "$tmp/bench.test" -test.bench '^Benchmark(RegisterDevices|RegenerateProfiles)$' -test.benchtime 3x
 say "9. profiles in partitions by type (3 runs, 100 ms a request)"
