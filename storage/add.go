@@ -358,6 +358,7 @@ func (v *Vault) checkStored(ctx context.Context, id, secret string) error {
 	got, err := v.kc.Get(ctx, id)
 	switch {
 	case err == nil && got == secret:
+		v.recordSecretChecks(map[string]error{id: nil}, nil)
 		return nil
 	case err != nil && !errors.Is(err, ErrSecretNotFound):
 		return err
