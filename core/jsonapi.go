@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,14 +167,18 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 // page of 200 profiles overlaps the next round trip instead of delaying it.
 // The fetcher runs at most one page ahead, so memory stays bounded, and it
 // has ended by the time listAll returns.
+//
+// onItems, when not nil, is given each page's items as soon as they are
+// converted (a slice of its own), on the listing goroutine: a window can show
+// the first rows of a long list a round trip after asking.
 func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) (T, error)) ([]T, *Response, error) {
+	convert func(r *resource[A], in included) (T, error), onItems func([]T)) ([]T, *Response, error) {
 	u, err := c.endpoint(path, q)
 	if err != nil {
 		return nil, nil, err
 	}
 	resp := &Response{}
-	out, err := listFrom(ctx, c, what, u, resp, opt, convert)
+	out, err := listFrom(ctx, c, what, u, resp, opt, convert, onItems)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -182,7 +187,7 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 
 // listFrom is listAll from the page at u on, adding the exchanges to resp.
 func listFrom[A, T any](ctx context.Context, c *Client, what string, u *url.URL, resp *Response, opt ListOptions,
-	convert func(r *resource[A], in included) (T, error)) ([]T, error) {
+	convert func(r *resource[A], in included) (T, error), onItems func([]T)) ([]T, error) {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	pages := make(chan *pageEnvelope, 1)
@@ -207,6 +212,7 @@ func listFrom[A, T any](ctx context.Context, c *Client, what string, u *url.URL,
 		}
 		env.body = nil // decoded: let it go
 		idx := indexIncluded(doc.Included)
+		before := len(out)
 		for i := range doc.Data {
 			item, err := convert(&doc.Data[i], idx)
 			if err != nil {
@@ -218,6 +224,9 @@ func listFrom[A, T any](ctx context.Context, c *Client, what string, u *url.URL,
 		if decodeErr != nil {
 			stop()
 			continue
+		}
+		if onItems != nil && len(out) > before {
+			onItems(slices.Clone(out[before:]))
 		}
 		if opt.OnPage != nil {
 			total := 0

@@ -67,11 +67,15 @@ var (
 // listPartitioned lists the collection at path as listAll does, in
 // partitions by p when it is longer than a page and the query does not
 // filter by p's attribute already (see above). The items are in id order.
+//
+// onItems, when not nil, is given the items as they arrive, each item once
+// (the partitions fetch again what the first page held), by one goroutine at
+// a time; the list returned is the one to keep.
 func listPartitioned[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) (T, error), p partitioning[T]) ([]T, *Response, error) {
+	convert func(r *resource[A], in included) (T, error), p partitioning[T], onItems func([]T)) ([]T, *Response, error) {
 	byID := func(a, b T) int { return cmp.Compare(p.id(a), p.id(b)) }
 	if q.Has("filter[" + p.attr + "]") {
-		out, resp, err := listAll(ctx, c, what, path, q, opt, convert)
+		out, resp, err := listAll(ctx, c, what, path, q, opt, convert, onItems)
 		slices.SortFunc(out, byID)
 		return out, resp, err
 	}
@@ -98,6 +102,10 @@ func listPartitioned[A, T any](ctx context.Context, c *Client, what, path string
 	if first.Meta != nil {
 		total = first.Meta.Paging.Total
 	}
+	onItems = onceEach(onItems, p.id)
+	if onItems != nil && len(head) > 0 {
+		onItems(slices.Clone(head))
+	}
 	if opt.OnPage != nil {
 		opt.OnPage(len(head), total)
 	}
@@ -106,7 +114,7 @@ func listPartitioned[A, T any](ctx context.Context, c *Client, what, path string
 		return head, resp, nil
 	}
 	if total > len(head) && !opt.Sequential && partitionsPay(head, total, c.MaxInFlight(), p) {
-		out, ok, err := fetchPartitions(ctx, c, what, path, q, opt, convert, p, head, total, resp)
+		out, ok, err := fetchPartitions(ctx, c, what, path, q, opt, convert, p, head, total, resp, onItems)
 		if err != nil {
 			return nil, resp, err
 		}
@@ -124,7 +132,7 @@ func listPartitioned[A, T any](ctx context.Context, c *Client, what, path string
 	if opt.OnPage != nil {
 		rest.OnPage = func(fetched, total int) { opt.OnPage(len(head)+fetched, total) }
 	}
-	tail, err := listFrom(ctx, c, what, next, resp, rest, convert)
+	tail, err := listFrom(ctx, c, what, next, resp, rest, convert, onItems)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -181,7 +189,8 @@ type partitionEvent[T any] struct {
 // every partition, when the partitions do not make up the list exactly; an
 // error is a partition's failure, which the list's would have been too.
 func fetchPartitions[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) (T, error), p partitioning[T], sample []T, total int, resp *Response) ([]T, bool, error) {
+	convert func(r *resource[A], in included) (T, error), p partitioning[T], sample []T, total int, resp *Response,
+	onItems func([]T)) ([]T, bool, error) {
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	events := make(chan partitionEvent[T])
@@ -217,7 +226,7 @@ func fetchPartitions[A, T any](ctx context.Context, c *Client, what, path string
 					reported = true
 					events <- partitionEvent[T]{value: value, first: true, total: t}
 				}
-			}}, convert)
+			}}, convert, onItems)
 			events <- partitionEvent[T]{value: value, items: items, resp: own, err: err}
 		}()
 		return nil
@@ -328,6 +337,30 @@ func fetchPartitions[A, T any](ctx context.Context, c *Client, what, path string
 		return nil, false, nil
 	}
 	return out, true, nil
+}
+
+// onceEach wraps onItems (nil stays nil) so that it hears of each item, by
+// id, once, and is called by one goroutine at a time.
+func onceEach[T any](onItems func([]T), id func(T) string) func([]T) {
+	if onItems == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(items []T) {
+		mu.Lock()
+		defer mu.Unlock()
+		fresh := items[:0]
+		for _, it := range items {
+			if k := id(it); !seen[k] {
+				seen[k] = true
+				fresh = append(fresh, it)
+			}
+		}
+		if len(fresh) > 0 {
+			onItems(fresh)
+		}
+	}
 }
 
 // mergeResponse adds what the exchanges of more did to resp.

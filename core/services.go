@@ -52,6 +52,11 @@ type CertificateListOptions struct {
 	// DisplayName and Serial match exactly.
 	DisplayName string
 	Serial      string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Certificate)
 	ListOptions
 }
 
@@ -71,7 +76,7 @@ func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOpti
 		"serialNumber":    {opt.Serial},
 	})
 	return listPartitioned(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
-		certificateFromResource, certificatePartitions)
+		certificateFromResource, certificatePartitions, opt.OnItems)
 }
 
 // certificateFromResource makes a Certificate of its resource, made safe to show.
@@ -93,6 +98,11 @@ type ProfileListOptions struct {
 	States []string
 	// Name matches exactly.
 	Name string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Profile)
 	ListOptions
 }
 
@@ -113,7 +123,7 @@ func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]
 		"name":         {opt.Name},
 	})
 	return listPartitioned(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource,
-		profilePartitions)
+		profilePartitions, opt.OnItems)
 }
 
 // CompleteIDs makes p.CertificateIDs (certificates) and p.DeviceIDs
@@ -158,7 +168,7 @@ func (s *ProfilesService) relatedIDs(ctx context.Context, id, name string) ([]st
 	return listAll(ctx, s.client, name, "/v1/profiles/"+url.PathEscape(id)+"/"+name, q, ListOptions{},
 		func(r *resource[json.RawMessage], _ included) (string, error) {
 			return r.ID, checkExact("a profile's "+name, "id", r.ID)
-		})
+		}, nil)
 }
 
 // profileFromResource fills a Profile from its resource and the page's
@@ -189,6 +199,11 @@ type BundleIDListOptions struct {
 	Platforms []string
 	// Identifier matches exactly ("com.example.app").
 	Identifier string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]BundleID)
 	ListOptions
 }
 
@@ -205,7 +220,7 @@ func (s *BundleIDsService) List(ctx context.Context, opt *BundleIDListOptions) (
 		"identifier": {opt.Identifier},
 	})
 	return listAll(ctx, s.client, "bundle IDs", "/v1/bundleIds", q, opt.ListOptions,
-		bundleIDFromResource)
+		bundleIDFromResource, opt.OnItems)
 }
 
 // bundleIDFromResource makes a BundleID of its resource, made safe to show.
@@ -224,6 +239,11 @@ type DeviceListOptions struct {
 	Platforms []string
 	// Statuses are ENABLED or DISABLED.
 	Statuses []string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Device)
 	ListOptions
 }
 
@@ -242,7 +262,7 @@ func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]De
 		"status":   opt.Statuses,
 	})
 	return listPartitioned(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
-		deviceFromResource, devicePartitions)
+		deviceFromResource, devicePartitions, opt.OnItems)
 }
 
 // deviceFromResource makes a Device of its resource, made safe to show.

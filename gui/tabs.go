@@ -51,7 +51,7 @@ type tabSpec[T any] struct {
 	details          func(T, related) []detail // the lines of a row's detail dialog
 	tone             func(T) datatable.Tone
 	key              func(T) string
-	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
+	list             func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]T)) ([]T, error) // onRows: page by page
 	cached           func(*storage.CachedLists) **storage.CachedList[T]
 	// download makes a row's download item; nil for lists with nothing to
 	// download.
@@ -88,6 +88,8 @@ type resourceTab[T any] struct {
 	hasRows, fresh, loading bool
 	fetchedAt               time.Time
 	done, total             int
+	// streaming: the rows shown are the first pages of the running fetch.
+	streaming bool
 }
 
 func newResourceTab[T any](v *keyView, spec tabSpec[T]) *resourceTab[T] {
@@ -177,7 +179,7 @@ func (t *resourceTab[T]) setBody(obj fyne.CanvasObject) {
 }
 
 func (t *resourceTab[T]) reset() {
-	t.hasRows, t.fresh, t.loading = false, false, false
+	t.hasRows, t.fresh, t.loading, t.streaming = false, false, false, false
 	t.fetchedAt = time.Time{}
 	t.table.ClearSelection()
 	t.table.SetRows(nil)
@@ -236,12 +238,30 @@ func (t *resourceTab[T]) showCached(cl *storage.CachedLists) {
 // show puts rows on screen: fresh ones from Apple, or cached ones.
 func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
 	t.table.SetRows(rows)
-	t.hasRows, t.fetchedAt = true, fetchedAt
+	t.hasRows, t.fetchedAt, t.streaming = true, fetchedAt, false
 	if fresh {
 		t.fresh, t.loading = true, false
 		t.problemBar.Hide()
 	}
 	t.setBody(t.table.Widget())
+	t.updateStatus()
+}
+
+// streamRows shows the first pages of a list that has no rows on screen yet,
+// as they arrive: the table sorts and filters them as it does a whole list,
+// and the status says how many of how many are there. Rows already shown
+// (cached ones) stay until the whole fresh list has come.
+func (t *resourceTab[T]) streamRows(rows []T) {
+	switch {
+	case t.hasRows && !t.streaming:
+		return
+	case t.streaming:
+		t.table.AppendRows(rows)
+	default:
+		t.table.SetRows(rows)
+		t.hasRows, t.streaming = true, true
+		t.setBody(t.table.Widget())
+	}
 	t.updateStatus()
 }
 
@@ -253,7 +273,13 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 					t.progress(done, total)
 				}
 			})
-		}})
+		}}, func(page []T) {
+			fyne.Do(func() {
+				if t.v.current(gen) {
+					t.streamRows(page)
+				}
+			})
+		})
 		now := time.Now()
 		if err == nil {
 			// A cache that cannot be written costs only speed next time.
@@ -278,6 +304,11 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 
 func (t *resourceTab[T]) fail(err error) {
 	t.loading = false
+	if t.streaming {
+		// Part of a list is not the list: say why instead.
+		t.hasRows, t.streaming = false, false
+		t.table.SetRows(nil)
+	}
 	text, _ := explain(err)
 	if errors.Is(err, storage.ErrNoKeychain) {
 		// The window's banner explains it and the fix, once.
@@ -306,6 +337,8 @@ func (t *resourceTab[T]) updateStatus() {
 	now := time.Now()
 	var text string
 	switch {
+	case t.loading && t.streaming:
+		text = fmt.Sprintf("Loading %s %s…", progressText(t.table.Len(), t.total), t.spec.plural)
 	case t.loading && t.hasRows && !t.fresh:
 		text = fmt.Sprintf("Showing the cached list from %s, refreshing… %s", ago(t.fetchedAt, now), progressText(t.done, t.total))
 	case t.loading && t.hasRows:
