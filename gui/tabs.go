@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func (t *resourceTab[T]) buildUI() {
 		Placeholder: "Search " + strings.ToLower(t.spec.title),
 		Singular:    t.spec.singular,
 		Plural:      t.spec.plural,
-		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
+		EmptyText:   t.emptyText(),
 	}
 	if t.spec.details != nil {
 		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row, t.v.related())) }
@@ -169,12 +170,18 @@ func (t *resourceTab[T]) buildUI() {
 
 func (t *resourceTab[T]) tabItem() *container.TabItem { return t.item }
 
-// setBody shows obj as the tab's main content.
-func (t *resourceTab[T]) setBody(obj fyne.CanvasObject) {
-	if len(t.body.Objects) == 1 && t.body.Objects[0] == obj {
+// emptyText is what the table says when the account has none.
+func (t *resourceTab[T]) emptyText() string {
+	return fmt.Sprintf("No %s in this account yet.", t.spec.plural)
+}
+
+// setBody shows obj as the tab's main content, over the ones before it
+// (see beginLoad).
+func (t *resourceTab[T]) setBody(obj ...fyne.CanvasObject) {
+	if slices.Equal(t.body.Objects, obj) {
 		return
 	}
-	t.body.Objects = []fyne.CanvasObject{obj}
+	t.body.Objects = obj
 	t.body.Refresh()
 }
 
@@ -198,7 +205,11 @@ func (t *resourceTab[T]) beginLoad() {
 	t.done, t.total = 0, 0
 	t.problemBar.Hide()
 	if !t.hasRows {
-		t.setBody(t.loadingBox)
+		// The empty table stays under the progress, so that it is drawn,
+		// cells and all, before the first rows come: showing it only then
+		// takes the UI goroutine tens of milliseconds just as they arrive.
+		t.table.SetEmptyText("")
+		t.setBody(t.table.Widget(), t.loadingBox)
 	}
 	t.updateProgress()
 }
@@ -237,6 +248,7 @@ func (t *resourceTab[T]) showCached(cl *storage.CachedLists) {
 
 // show puts rows on screen: fresh ones from Apple, or cached ones.
 func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
+	t.table.SetEmptyText(t.emptyText())
 	t.table.SetRows(rows)
 	t.hasRows, t.fetchedAt, t.streaming = true, fetchedAt, false
 	if fresh {
@@ -260,6 +272,7 @@ func (t *resourceTab[T]) streamRows(rows []T) {
 	default:
 		t.table.SetRows(rows)
 		t.hasRows, t.streaming = true, true
+		t.table.SetEmptyText(t.emptyText())
 		t.setBody(t.table.Widget())
 	}
 	t.updateStatus()
@@ -314,6 +327,7 @@ func (t *resourceTab[T]) fail(err error) {
 		// The window's banner explains it and the fix, once.
 		text = "The private key cannot be read: no keychain is available (see the top of the window)."
 	}
+	t.table.SetEmptyText(t.emptyText())
 	if t.hasRows {
 		t.problemLine.SetText(text)
 		t.problemBar.Show()
