@@ -9,7 +9,8 @@
 #    Keyring is unlocked with a throwaway password; every run of the binary
 #    has a throwaway HOME, config folder and keychain service, so nothing of
 #    the user's is read or touched.
-# 5: gui/datatable's benchmarks (10,000 rows).
+# 5: gui/datatable's benchmarks (10,000 rows); gui's first rows of an
+#    uncached 5,000-profile tab (Fyne's test driver).
 # 7: the size of that binary, and that it links no spec checker.
 # Then tools/benchreport turns the output into docs/BENCHMARKS.md; the raw
 # output stays in build/bench/results.txt (for benchstat).
@@ -47,6 +48,7 @@ say "building the binary (no race detector) and the benchmark programs"
 $GO build -o "$tmp/asckeys" .
 $GO test -c -o "$tmp/bench.test" ./bench
 $GO test -c -o "$tmp/datatable.test" ./gui/datatable
+$GO test -c -o "$tmp/gui.test" ./gui
 
 # bench runs a benchmark program in its package folder and keeps its output.
 bench() {
@@ -89,10 +91,12 @@ XDG_DATA_HOME="$tmp/keyring/data" XDG_RUNTIME_DIR="$tmp/keyring/run" dbus-run-se
 	fi
 	cd bench
 	"$BENCH_PROG" -test.run "^$" -test.bench "^BenchmarkStartup" -test.benchtime 5x | tee -a "$BENCH_RESULTS"
+	"$BENCH_PROG" -test.run "^$" -test.bench "^BenchmarkWindowLargeAccount$" -test.benchtime 3x | tee -a "$BENCH_RESULTS"
 ' 2> >(grep -v 'Failed to set fd limit' >&2)
 
-say "5. a table of 10,000 rows (gui/datatable)"
+say "5. a table of 10,000 rows (gui/datatable), and the first rows of an uncached 5,000-profile tab (gui)"
 bench gui/datatable "$tmp/datatable.test" -test.bench . -test.benchmem
+bench gui "$tmp/gui.test" -test.bench '^BenchmarkFirstRows$' -test.benchtime 5x
 
 say "writing docs/BENCHMARKS.md"
 $GO run ./tools/benchreport -o docs/BENCHMARKS.md -load-before "$load_before" "$results"
