@@ -42,7 +42,7 @@ func render(rs *results, command, loadBefore string, now time.Time) string {
 	d.p("Every network figure runs the real client against the project's sandbox App Store Connect " +
 		"(sandbox/) over real HTTP on the loopback interface, the sandbox verifying every token as Apple " +
 		"does and answering each request a fixed latency after it arrived (its own work included, as a client " +
-		"measures Apple's time to the first byte). For the timed figures of bench/ (1, 3, 9, 10 and the large "+
+		"measures Apple's time to the first byte). For the timed figures of bench/ (1, 3, 9, 10 and the large " +
 		"window of 4) the sandbox runs in a process of its own, as Apple's servers are not in ours, but on the same two cores. Bounds are " +
 		"computed by the benchmarks (bench/) and reported with their results; a target marked **missed** " +
 		"is not met on this run.")
