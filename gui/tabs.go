@@ -205,9 +205,9 @@ func (t *resourceTab[T]) beginLoad() {
 	t.done, t.total = 0, 0
 	t.problemBar.Hide()
 	if !t.hasRows {
-		// The empty table stays under the progress, so that it is drawn,
-		// cells and all, before the first rows come: showing it only then
-		// takes the UI goroutine tens of milliseconds just as they arrive.
+		// The empty table stays under the progress, so that it is built
+		// and laid out before the first rows come: showing it only then
+		// took the UI goroutine tens of milliseconds just as they arrived.
 		t.table.SetEmptyText("")
 		t.setBody(t.table.Widget(), t.loadingBox)
 	}
