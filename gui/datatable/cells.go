@@ -37,70 +37,39 @@ const TintAlpha = 0x30
 
 // cell is the one template widget.Table recycles for every body cell: it
 // holds a text, a checkbox and an action button and shows the one its column
-// needs, so scrolling, sorting and filtering create no widgets once each
-// cell has shown what it needs (see check).
+// needs, so scrolling, sorting and filtering never create widgets.
 type cell struct {
 	widget.BaseWidget
 	owner owner
 	row   int // the index into the table's view this cell shows, or -1
 	col   int // the display column
 
-	bg    *canvas.Rectangle
-	focus *canvas.Rectangle // the band over the row the keyboard is on
-	text  *widget.RichText
-	// check and action are made the first time the cell shows one: most
-	// cells only ever show text, and making a checkbox and an icon button
-	// for each of them made a table's first rows take tens of milliseconds.
-	check   *widget.Check
-	action  *widget.Button
-	look    actionLook
-	objects []fyne.CanvasObject // the renderer's, grown as check and action are made
-	reason  string              // why the action is disabled, "" when it is not
+	bg     *canvas.Rectangle
+	focus  *canvas.Rectangle // the band over the row the keyboard is on
+	text   *widget.RichText
+	check  *widget.Check
+	action *widget.Button
+	reason string // why the action is disabled, "" when it is not
 }
 
 func newCell(o owner, look actionLook) *cell {
-	c := &cell{owner: o, row: -1, look: look}
+	c := &cell{owner: o, row: -1}
 	c.bg = canvas.NewRectangle(color.Transparent)
 	c.focus = canvas.NewRectangle(color.Transparent)
 	c.focus.Hide()
 	c.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleInline})
-	c.objects = []fyne.CanvasObject{c.bg, c.focus, c.text}
+	c.check = widget.NewCheck("", func(on bool) { c.owner.toggleRow(c.row, on) })
+	c.check.Hide()
+	c.action = widget.NewButtonWithIcon(look.label, look.icon, func() { c.owner.actOnRow(c.row) })
+	c.action.Importance = widget.LowImportance
+	c.action.Hide()
 	c.ExtendBaseWidget(c)
 	return c
 }
 
-// ensureCheck makes the cell's checkbox if it has none yet.
-func (c *cell) ensureCheck() {
-	if c.check == nil {
-		c.check = widget.NewCheck("", func(on bool) { c.owner.toggleRow(c.row, on) })
-		c.check.Hide()
-		c.objects = append(c.objects, c.check)
-	}
-}
-
-// ensureAction makes the cell's action button if it has none yet.
-func (c *cell) ensureAction() {
-	if c.action == nil {
-		c.action = widget.NewButtonWithIcon(c.look.label, c.look.icon, func() { c.owner.actOnRow(c.row) })
-		c.action.Importance = widget.LowImportance
-		c.action.Hide()
-		c.objects = append(c.objects, c.action)
-	}
-}
-
-// hideOptional hides the checkbox and the action button, where made.
-func (c *cell) hideOptional() {
-	if c.check != nil {
-		c.check.Hide()
-	}
-	if c.action != nil {
-		c.action.Hide()
-	}
-}
-
 // CreateRenderer lays out the cell's parts.
 func (c *cell) CreateRenderer() fyne.WidgetRenderer {
-	return &cellRenderer{c: c}
+	return &cellRenderer{c: c, objects: []fyne.CanvasObject{c.bg, c.focus, c.text, c.check, c.action}}
 }
 
 // MouseIn shows the whole text of a cut cell below the table.
@@ -108,7 +77,7 @@ func (c *cell) MouseIn(*desktop.MouseEvent) {
 	switch {
 	case c.text.Visible() && c.text.Truncation != fyne.TextTruncateOff:
 		c.owner.hovered(c.text.String())
-	case c.action != nil && c.action.Visible() && c.reason != "":
+	case c.action.Visible() && c.reason != "":
 		c.owner.hovered(c.reason)
 	}
 }
@@ -142,7 +111,8 @@ func (c *cell) setFocused(on bool) {
 }
 
 func (c *cell) showText(s string, mono bool, align fyne.TextAlign, tone Tone) {
-	c.hideOptional()
+	c.check.Hide()
+	c.action.Hide()
 	seg := c.text.Segments[0].(*widget.TextSegment)
 	colour := toneTextColor(tone)
 	changed := seg.Text != s || seg.Style.TextStyle.Monospace != mono ||
@@ -179,11 +149,7 @@ func (c *cell) fitText(width float32) bool {
 
 func (c *cell) showCheck(on bool) {
 	c.text.Hide()
-	c.hideOptional()
-	if c.check == nil {
-		c.ensureCheck()
-		c.Refresh() // lays it out
-	}
+	c.action.Hide()
 	// Set the field, not SetChecked: that would call OnChanged and toggle
 	// the row that is merely being drawn.
 	if c.check.Checked != on {
@@ -195,11 +161,7 @@ func (c *cell) showCheck(on bool) {
 
 func (c *cell) showAction(reason string) {
 	c.text.Hide()
-	c.hideOptional()
-	if c.action == nil {
-		c.ensureAction()
-		c.Refresh() // lays it out
-	}
+	c.check.Hide()
 	c.reason = reason
 	if reason != "" {
 		c.action.Disable()
@@ -253,7 +215,8 @@ func toneTint(tone Tone, th fyne.Theme) color.Color {
 }
 
 type cellRenderer struct {
-	c *cell
+	c       *cell
+	objects []fyne.CanvasObject
 }
 
 func (r *cellRenderer) Layout(size fyne.Size) {
@@ -273,23 +236,12 @@ func (r *cellRenderer) Layout(size fyne.Size) {
 	if truncation {
 		r.c.text.Refresh()
 	}
-	if r.c.check != nil {
-		centre(r.c.check, size)
-	}
-	if r.c.action != nil {
-		centre(r.c.action, size)
-	}
+	centre(r.c.check, size)
+	centre(r.c.action, size)
 }
 
 func (r *cellRenderer) MinSize() fyne.Size {
-	min := r.c.text.MinSize()
-	if r.c.check != nil {
-		min = min.Max(r.c.check.MinSize())
-	}
-	if r.c.action != nil {
-		min = min.Max(r.c.action.MinSize())
-	}
-	return min
+	return r.c.text.MinSize().Max(r.c.check.MinSize()).Max(r.c.action.MinSize())
 }
 
 func (r *cellRenderer) Refresh() {
@@ -297,7 +249,7 @@ func (r *cellRenderer) Refresh() {
 	r.c.bg.Refresh()
 }
 
-func (r *cellRenderer) Objects() []fyne.CanvasObject { return r.c.objects }
+func (r *cellRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *cellRenderer) Destroy() {}
 

@@ -157,12 +157,12 @@ func (h *harness) grid() [][]string {
 
 func cellText(c *cell) string {
 	switch {
-	case c.check != nil && c.check.Visible():
+	case c.check.Visible():
 		if c.check.Checked {
 			return "[x]"
 		}
 		return "[ ]"
-	case c.action != nil && c.action.Visible():
+	case c.action.Visible():
 		return "<action>"
 	}
 	return c.text.String()
