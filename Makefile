@@ -50,7 +50,7 @@ audit: ## govulncheck against the Go vulnerability database (built offline from 
 	@GO=$(GO) scripts/audit.sh
 
 .PHONY: bench
-bench: deps-test ## Measure listing, bytes, downloads, start-up, the 10,000-row table, signing; write docs/BENCHMARKS.md
+bench: deps-test ## Measure listing (chains, partitions, a slow link), bytes, downloads, bulk writes, start-up, memory, first rows, the 10,000-row table, signing; write docs/BENCHMARKS.md
 	@GO=$(GO) scripts/bench.sh
 
 .PHONY: bench-go

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/asckeys/asckeys/core"
@@ -141,12 +144,23 @@ type ImportedDevice struct {
 	Device core.Device `json:"device"`
 }
 
-// ImportDevices registers the plan's new devices one after the other (each
-// POST may reach Apple even when its answer is lost, so none is retried
-// blindly) and stops at the first failure: those before it are registered.
-// report, when not nil, hears of each one as soon as it is registered.
+// ImportDevices registers the plan's new devices side by side, as many at a
+// time as the client has requests in flight (Apple throttles bursts): 100
+// devices take 25 round trips, not 100. Each POST may reach Apple even when
+// its answer is lost, so none is retried blindly; at the first failure no
+// further one starts, those already sent finish, and the error names the
+// first failed line of the file. Cancelled (Ctrl-C, the window's Cancel),
+// no further one starts and those under way are finished, so that each
+// device of the file is known to be registered or not. The devices
+// registered are returned in the
+// file's order; report, when not nil, hears of each one as soon as it is
+// registered, one at a time.
 func ImportDevices(ctx context.Context, l *Lists, plan DevicePlan, report func(ImportedDevice)) ([]ImportedDevice, error) {
-	var out []ImportedDevice
+	var (
+		mu     sync.Mutex
+		out    []ImportedDevice
+		failed = map[int]error{} // by line
+	)
 	defer func() {
 		devs := make([]core.Device, len(out))
 		for i, d := range out {
@@ -154,23 +168,45 @@ func ImportDevices(ctx context.Context, l *Lists, plan DevicePlan, report func(I
 		}
 		l.rememberDevices(devs...)
 	}()
+	slots := make(chan struct{}, max(1, l.Client.MaxInFlight()))
+	var wg sync.WaitGroup
 	for _, d := range plan.New {
-		// Cancelled (Ctrl-C, the window's Cancel): stop between devices. A
-		// POST under way is finished, not cut short, so that its device is
-		// known to be registered or not.
-		if err := ctx.Err(); err != nil {
-			return out, fmt.Errorf("stopped before line %d: %w (the %d devices before it were registered, the %d from it on were not)",
-				d.Line, err, len(out), len(plan.New)-len(out))
+		slots <- struct{}{}
+		mu.Lock()
+		stop := len(failed) > 0
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			<-slots
+			break
 		}
-		dev, _, err := l.Client.Devices.Register(context.WithoutCancel(ctx), d.Name, d.UDID, d.Platform)
-		if err != nil {
-			return out, fmt.Errorf("line %d: %w (the %d devices before it were registered)", d.Line, err, len(out))
-		}
-		got := ImportedDevice{Line: d.Line, Device: dev}
-		out = append(out, got)
-		if report != nil {
-			report(got)
-		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			// A POST under way is finished even when the import is
+			// cancelled (Ctrl-C, the window's Cancel), so that its device is
+			// known to be registered or not.
+			dev, _, err := l.Client.Devices.Register(context.WithoutCancel(ctx), d.Name, d.UDID, d.Platform)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed[d.Line] = err
+				return
+			}
+			got := ImportedDevice{Line: d.Line, Device: dev}
+			out = append(out, got)
+			if report != nil {
+				report(got)
+			}
+		})
 	}
-	return out, nil
+	wg.Wait()
+	slices.SortFunc(out, func(a, b ImportedDevice) int { return a.Line - b.Line })
+	if len(failed) == 0 {
+		if err := ctx.Err(); err != nil && len(out) < len(plan.New) {
+			return out, fmt.Errorf("stopped: %w (%d of the %d new devices were registered)", err, len(out), len(plan.New))
+		}
+		return out, nil
+	}
+	first := slices.Min(slices.Collect(maps.Keys(failed)))
+	return out, fmt.Errorf("line %d: %w (%d of the %d new devices were registered; none was started after this failure)",
+		first, failed[first], len(out), len(plan.New))
 }

@@ -39,7 +39,7 @@ func BenchmarkSparseBytes(b *testing.B) {
 	for b.Loop() {
 		srv.ResetStats()
 		c, _ := newClient(srv.URL(), key)
-		l, err := listAll(ctx, c)
+		l, err := listAll(ctx, c, true)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -130,3 +130,62 @@ func contentRequests(items []core.DownloadItem) int {
 	}
 	return perPage(certs) + perPage(profiles)
 }
+
+// BenchmarkDownloadAllProfiles is figure 3's last row: `profiles download
+// --all` on the 5,000-profile account, as the command does it: the profile
+// list (in partitions where they pay), then DownloadMany of every profile
+// into an empty folder, at 100 ms a request. Its bound: the fewest round
+// trips the list's and the downloads' requests take at MaxInFlight a time
+// (the downloads ceil(N/200) requests), plus the longest transfer of an
+// answer. The rest is the client's work on 5,000 signed profiles: checking
+// each signature and writing and syncing each file.
+func BenchmarkDownloadAllProfiles(b *testing.B) {
+	cfg := largeAccount
+	srv := startRemoteSandbox(b, cfg)
+	srv.makeContent(b)
+	srv.setLatency(b, latency)
+	ctx := context.Background()
+	var runs, transfers durations
+	var requests, listRequests, items int
+	var inFlight, clientInFlight int
+	for b.Loop() {
+		dir := b.TempDir()
+		srv.reset(b)
+		c, ct := newClient(srv.url, srv.key)
+		inFlight = c.MaxInFlight()
+		start := time.Now()
+		profiles, resp, err := c.Profiles.List(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all := make([]core.DownloadItem, len(profiles))
+		for i := range profiles {
+			all[i] = core.DownloadItem{Profile: &profiles[i]}
+		}
+		results, err := c.DownloadMany(ctx, all, dir, core.DownloadOptions{}, nil)
+		runs = append(runs, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range results {
+			if r.Path == "" {
+				b.Fatalf("%s: no file", r.Item)
+			}
+		}
+		items, listRequests = len(all), resp.Requests
+		st := srv.statsAfter(b, resp.Requests+perPage(len(all)))
+		requests = st.Requests - resp.Requests
+		transfers = append(transfers, ct.longestTransfer())
+		clientInFlight = max(clientInFlight, ct.maxInFlight())
+	}
+	roundTrips := (listRequests+inFlight-1)/inFlight + (perPage(items)+inFlight-1)/inFlight
+	bound := time.Duration(roundTrips)*latency + transfers.median()
+	b.ReportMetric(float64(items), "items")
+	b.ReportMetric(float64(requests), "requests")
+	b.ReportMetric(float64(perPage(items)), "requests-bound")
+	b.ReportMetric(float64(listRequests), "list-requests")
+	b.ReportMetric(float64(roundTrips), "round-trips")
+	b.ReportMetric(ms(transfers.median()), "transfer-ms")
+	b.ReportMetric(float64(clientInFlight), "max-in-flight-client")
+	reportWall(b, "", runs, bound)
+}

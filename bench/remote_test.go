@@ -43,12 +43,14 @@ type sandboxConfig struct {
 	HourlyLimit                                int
 	Latency                                    time.Duration
 	LatencyIncludesWork                        bool
+	Bandwidth                                  int64
+	ProfileTypes                               []string
 }
 
 func (c sandboxConfig) config() sandbox.Config {
 	return sandbox.Config{Seed: c.Seed, Certificates: c.Certificates, Profiles: c.Profiles, BundleIDs: c.BundleIDs,
 		Devices: c.Devices, HourlyLimit: c.HourlyLimit, Latency: c.Latency,
-		LatencyIncludesWork: c.LatencyIncludesWork}
+		LatencyIncludesWork: c.LatencyIncludesWork, Bandwidth: c.Bandwidth, ProfileTypes: c.ProfileTypes}
 }
 
 // sandboxHello is the line a sandbox process prints once it serves.
@@ -128,7 +130,8 @@ type remoteSandbox struct {
 
 // startRemoteSandbox starts a sandbox process for cfg, with one Admin team
 // key, and ends it when the benchmark ends. Only the sizes, the seed, the
-// hourly limit and the latency of cfg are used.
+// hourly limit, the latency, the bandwidth and the profile types of cfg are
+// used.
 func startRemoteSandbox(b *testing.B, cfg sandbox.Config) *remoteSandbox {
 	b.Helper()
 	self, err := os.Executable()
@@ -137,7 +140,7 @@ func startRemoteSandbox(b *testing.B, cfg sandbox.Config) *remoteSandbox {
 	}
 	config, err := json.Marshal(sandboxConfig{Seed: cfg.Seed, Certificates: cfg.Certificates, Profiles: cfg.Profiles,
 		BundleIDs: cfg.BundleIDs, Devices: cfg.Devices, HourlyLimit: cfg.HourlyLimit, Latency: cfg.Latency,
-		LatencyIncludesWork: cfg.LatencyIncludesWork})
+		LatencyIncludesWork: cfg.LatencyIncludesWork, Bandwidth: cfg.Bandwidth, ProfileTypes: cfg.ProfileTypes})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -104,14 +104,15 @@ func TestEndToEndExportWritesOnlyRegularFiles(t *testing.T) {
 
 // TestEndToEndListNamesKeychainFailures: with the real Secret Service locked
 // (a fresh gnome-keyring-daemon that was never unlocked) or no session bus
-// at all, `keys list` says so, once with the remedy on stderr, and does not
-// tell the user to add a key that is fine again.
+// at all, `keys list --check` says so, once with the remedy on stderr, and
+// does not tell the user to add a key that is fine again. (Without --check,
+// `keys list` tells the keychain's last answer and asks it nothing.)
 func TestEndToEndListNamesKeychainFailures(t *testing.T) {
 	w := newWorld(t, sandbox.Config{Seed: 23})
 	key := w.srv.NewKey(core.KindTeam, sandbox.RoleAdmin)
 	w.ok("keys", "add", "--p8", w.writeKey(key), "--issuer-id", key.IssuerID, "--no-verify")
 
-	noBus := w.run([]string{"keys", "list"}, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(w.dir, "no-bus"))
+	noBus := w.run([]string{"keys", "list", "--check"}, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(w.dir, "no-bus"))
 	if noBus.code != 0 || !strings.Contains(noBus.stdout, "no keychain running") || strings.Contains(noBus.stdout, ".p8") {
 		t.Errorf("keys list without a session bus: exit %d\n%s%s", noBus.code, noBus.stdout, noBus.stderr)
 	}
@@ -131,7 +132,7 @@ func TestEndToEndListNamesKeychainFailures(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "dbus-run-session", "--", "sh", "-c",
-		`gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec "$0" keys list`, binary(t))
+		`gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec "$0" keys list --check`, binary(t))
 	cmd.Env = append(append([]string{}, w.env...), "XDG_DATA_HOME="+data, "XDG_RUNTIME_DIR="+rundir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -262,6 +262,13 @@ func TestEndToEndKeysTokenListsAndDownloads(t *testing.T) {
 	if !strings.Contains(r.stdout, key.KeyID) || !strings.Contains(r.stdout, "verified") || !strings.Contains(r.stdout, "Team") {
 		t.Errorf("keys list:\n%s", r.stdout)
 	}
+	// The keychain was last asked when the key was stored: said, with its age.
+	if !strings.Contains(r.stdout, "as last found in the keychain, less than a minute ago") {
+		t.Errorf("keys list does not say when the keychain was asked:\n%s", r.stdout)
+	}
+	if r := w.ok("keys", "list", "--check"); strings.Contains(r.stdout, "last found") || !strings.Contains(r.stdout, "verified") {
+		t.Errorf("keys list --check:\n%s", r.stdout)
+	}
 	var listed []struct {
 		ID, Name, KeyID, IssuerID, Kind, Status, Fingerprint string
 	}

@@ -207,8 +207,12 @@ type Response struct {
 	Requests int
 	// Pages counts the pages of a list that were received.
 	Pages int
-	// BytesReceived counts the body bytes received over all requests.
+	// BytesReceived counts the body bytes received over all requests, as
+	// decoded: what the answers weigh uncompressed.
 	BytesReceived int64
+	// BytesOnWire counts the same bodies as they crossed the network:
+	// compressed, when App Store Connect sent them in gzip.
+	BytesOnWire int64
 }
 
 // requireProvisioning refuses, before any request, what Apple refuses to
@@ -247,12 +251,7 @@ func getJSON[T any](ctx context.Context, c *Client, u *url.URL, resp *Response) 
 		}
 		ex, err := c.roundTrip(ctx, u, tok)
 		if ex != nil {
-			resp.Requests++
-			resp.BytesReceived += int64(len(ex.body))
-			if ex.resp != nil {
-				resp.HTTPResponse = ex.resp
-				resp.RateLimit = ex.rateLimit
-			}
+			resp.record(ex)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
@@ -335,7 +334,8 @@ func decodeJSON(body []byte, v any) error {
 // exchange is one request's answer, with the body read in full.
 type exchange struct {
 	resp      *http.Response
-	body      []byte
+	body      []byte // decompressed
+	wire      int64  // the body's bytes as they came over the connection
 	rateLimit RateLimit
 }
 

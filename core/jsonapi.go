@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,8 +115,14 @@ type ListOptions struct {
 	// OnPage, when set, is called after each page with the number of items
 	// received so far and the total Apple announced (0 if it did not). The
 	// total is for progress display only: lists end when Apple sends no next
-	// page, whatever the total said. It is called on the listing goroutine.
+	// page, whatever the total said. It is called on the listing goroutine,
+	// or, for a list fetched in partitions, by one partition's goroutine at a
+	// time.
 	OnPage func(fetched, total int)
+	// Sequential fetches a list that could be fetched in partitions (see
+	// listPartitioned) as the one chain of pages, as App Store Connect
+	// pages it.
+	Sequential bool
 }
 
 // maxPages stops a server that keeps sending new next links: 10,000 pages of
@@ -160,13 +167,27 @@ func listQuery(fields map[string][]string, filters map[string][]string) url.Valu
 // page of 200 profiles overlaps the next round trip instead of delaying it.
 // The fetcher runs at most one page ahead, so memory stays bounded, and it
 // has ended by the time listAll returns.
+//
+// onItems, when not nil, is given each page's items as soon as they are
+// converted (a slice of its own), on the listing goroutine: a window can show
+// the first rows of a long list a round trip after asking.
 func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.Values, opt ListOptions,
-	convert func(r *resource[A], in included) (T, error)) ([]T, *Response, error) {
-	resp := &Response{}
+	convert func(r *resource[A], in included) (T, error), onItems func([]T)) ([]T, *Response, error) {
 	u, err := c.endpoint(path, q)
 	if err != nil {
 		return nil, nil, err
 	}
+	resp := &Response{}
+	out, err := listFrom(ctx, c, what, u, resp, opt, convert, onItems)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// listFrom is listAll from the page at u on, adding the exchanges to resp.
+func listFrom[A, T any](ctx context.Context, c *Client, what string, u *url.URL, resp *Response, opt ListOptions,
+	convert func(r *resource[A], in included) (T, error), onItems func([]T)) ([]T, error) {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	pages := make(chan *pageEnvelope, 1)
@@ -191,6 +212,7 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 		}
 		env.body = nil // decoded: let it go
 		idx := indexIncluded(doc.Included)
+		before := len(out)
 		for i := range doc.Data {
 			item, err := convert(&doc.Data[i], idx)
 			if err != nil {
@@ -203,6 +225,9 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 			stop()
 			continue
 		}
+		if onItems != nil && len(out) > before {
+			onItems(slices.Clone(out[before:]))
+		}
 		if opt.OnPage != nil {
 			total := 0
 			if env.Meta != nil {
@@ -213,12 +238,12 @@ func listAll[A, T any](ctx context.Context, c *Client, what, path string, q url.
 	}
 	// pages is closed: the fetcher is done with resp and fetchErr.
 	if decodeErr != nil {
-		return nil, resp, fmt.Errorf("listing %s: %w", what, decodeErr)
+		return nil, fmt.Errorf("listing %s: %w", what, decodeErr)
 	}
 	if fetchErr != nil {
-		return nil, resp, fmt.Errorf("listing %s: %w", what, fetchErr)
+		return nil, fmt.Errorf("listing %s: %w", what, fetchErr)
 	}
-	return out, resp, nil
+	return out, nil
 }
 
 // pageEnvelope is a page of a collection of which only the links and the

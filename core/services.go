@@ -52,10 +52,17 @@ type CertificateListOptions struct {
 	// DisplayName and Serial match exactly.
 	DisplayName string
 	Serial      string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Certificate)
 	ListOptions
 }
 
-// List returns every certificate the key can see.
+// List returns every certificate the key can see, in id order. A list of
+// more than one page is fetched by certificate type side by side (see
+// listPartitioned) unless opt filters by type.
 func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOptions) ([]Certificate, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -68,8 +75,8 @@ func (s *CertificatesService) List(ctx context.Context, opt *CertificateListOpti
 		"displayName":     {opt.DisplayName},
 		"serialNumber":    {opt.Serial},
 	})
-	return listAll(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
-		certificateFromResource)
+	return listPartitioned(ctx, s.client, "certificates", "/v1/certificates", q, opt.ListOptions,
+		certificateFromResource, certificatePartitions, opt.OnItems)
 }
 
 // certificateFromResource makes a Certificate of its resource, made safe to show.
@@ -91,11 +98,18 @@ type ProfileListOptions struct {
 	States []string
 	// Name matches exactly.
 	Name string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Profile)
 	ListOptions
 }
 
 // List returns every profile the key can see, each with its bundle ID's
-// identifier and the number of its certificates and devices.
+// identifier and the number of its certificates and devices, in id order. A
+// list of more than one page is fetched by profile type side by side (see
+// listPartitioned) unless opt filters by type.
 func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]Profile, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -108,7 +122,8 @@ func (s *ProfilesService) List(ctx context.Context, opt *ProfileListOptions) ([]
 		"profileState": opt.States,
 		"name":         {opt.Name},
 	})
-	return listAll(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource)
+	return listPartitioned(ctx, s.client, "profiles", "/v1/profiles", q, opt.ListOptions, profileFromResource,
+		profilePartitions, opt.OnItems)
 }
 
 // CompleteIDs makes p.CertificateIDs (certificates) and p.DeviceIDs
@@ -135,6 +150,7 @@ func (s *ProfilesService) CompleteIDs(ctx context.Context, p *Profile, certifica
 			resp.Requests += more.Requests
 			resp.Pages += more.Pages
 			resp.BytesReceived += more.BytesReceived
+			resp.BytesOnWire += more.BytesOnWire
 		}
 		if err != nil {
 			return resp, fmt.Errorf("listing the %s of the profile %q: %w", rel.name, p.Name, err)
@@ -152,7 +168,7 @@ func (s *ProfilesService) relatedIDs(ctx context.Context, id, name string) ([]st
 	return listAll(ctx, s.client, name, "/v1/profiles/"+url.PathEscape(id)+"/"+name, q, ListOptions{},
 		func(r *resource[json.RawMessage], _ included) (string, error) {
 			return r.ID, checkExact("a profile's "+name, "id", r.ID)
-		})
+		}, nil)
 }
 
 // profileFromResource fills a Profile from its resource and the page's
@@ -183,6 +199,11 @@ type BundleIDListOptions struct {
 	Platforms []string
 	// Identifier matches exactly ("com.example.app").
 	Identifier string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]BundleID)
 	ListOptions
 }
 
@@ -199,7 +220,7 @@ func (s *BundleIDsService) List(ctx context.Context, opt *BundleIDListOptions) (
 		"identifier": {opt.Identifier},
 	})
 	return listAll(ctx, s.client, "bundle IDs", "/v1/bundleIds", q, opt.ListOptions,
-		bundleIDFromResource)
+		bundleIDFromResource, opt.OnItems)
 }
 
 // bundleIDFromResource makes a BundleID of its resource, made safe to show.
@@ -218,10 +239,17 @@ type DeviceListOptions struct {
 	Platforms []string
 	// Statuses are ENABLED or DISABLED.
 	Statuses []string
+	// OnItems, when set, is given the items of each page as they arrive
+	// (each item once), before the whole list is there: see
+	// listPartitioned. It is called by one goroutine at a time, not the
+	// caller's.
+	OnItems func([]Device)
 	ListOptions
 }
 
-// List returns every device the key can see.
+// List returns every device the key can see, in id order. A list of more
+// than one page is fetched by platform side by side (see listPartitioned)
+// unless opt filters by platform.
 func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]Device, *Response, error) {
 	if err := s.client.requireProvisioning(); err != nil {
 		return nil, nil, err
@@ -233,8 +261,8 @@ func (s *DevicesService) List(ctx context.Context, opt *DeviceListOptions) ([]De
 		"platform": opt.Platforms,
 		"status":   opt.Statuses,
 	})
-	return listAll(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
-		deviceFromResource)
+	return listPartitioned(ctx, s.client, "devices", "/v1/devices", q, opt.ListOptions,
+		deviceFromResource, devicePartitions, opt.OnItems)
 }
 
 // deviceFromResource makes a Device of its resource, made safe to show.

@@ -148,6 +148,7 @@ func (s *ProfilesService) Create(ctx context.Context, p ProfileCreate) (CreatedP
 		res, resp, err = createResource(ctx, s.client, op, "profiles", doc)
 		resp.Requests += first.Requests
 		resp.BytesReceived += first.BytesReceived
+		resp.BytesOnWire += first.BytesOnWire
 	}
 	if err != nil {
 		return CreatedProfile{}, resp, wrapWrite(what, err)

@@ -66,8 +66,8 @@ func certificateSpec(privateKey func(core.Certificate) string) tabSpec[core.Cert
 			{Label: "ID", Value: func(c core.Certificate) string { return c.ID }},
 		},
 		details: certificateDetails,
-		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Certificate, error) {
-			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt})
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]core.Certificate)) ([]core.Certificate, error) {
+			rows, _, err := c.Certificates.List(ctx, &core.CertificateListOptions{ListOptions: opt, OnItems: onRows})
 			return rows, err
 		},
 		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Certificate] { return &cl.Certificates },
@@ -112,8 +112,8 @@ func profileSpec() tabSpec[core.Profile] {
 			{Label: "ID", Value: func(p core.Profile) string { return p.ID }},
 		},
 		details: profileDetails,
-		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Profile, error) {
-			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt})
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]core.Profile)) ([]core.Profile, error) {
+			rows, _, err := c.Profiles.List(ctx, &core.ProfileListOptions{ListOptions: opt, OnItems: onRows})
 			return rows, err
 		},
 		cached:   func(cl *storage.CachedLists) **storage.CachedList[core.Profile] { return &cl.Profiles },
@@ -136,8 +136,8 @@ func bundleIDSpec() tabSpec[core.BundleID] {
 			{Label: "ID", Value: func(b core.BundleID) string { return b.ID }},
 		},
 		details: bundleIDDetails,
-		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.BundleID, error) {
-			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt})
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]core.BundleID)) ([]core.BundleID, error) {
+			rows, _, err := c.BundleIDs.List(ctx, &core.BundleIDListOptions{ListOptions: opt, OnItems: onRows})
 			return rows, err
 		},
 		cached: func(cl *storage.CachedLists) **storage.CachedList[core.BundleID] { return &cl.BundleIDs },
@@ -182,8 +182,8 @@ func deviceSpec() tabSpec[core.Device] {
 			{Label: "ID", Value: func(d core.Device) string { return d.ID }},
 		},
 		details: deviceDetails,
-		list: func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]core.Device, error) {
-			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt})
+		list: func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]core.Device)) ([]core.Device, error) {
+			rows, _, err := c.Devices.List(ctx, &core.DeviceListOptions{ListOptions: opt, OnItems: onRows})
 			return rows, err
 		},
 		cached: func(cl *storage.CachedLists) **storage.CachedList[core.Device] { return &cl.Devices },

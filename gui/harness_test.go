@@ -128,7 +128,7 @@ func (a *loopApp) Driver() fyne.Driver { return a.loop }
 // harness is a window on the test driver, with a vault on the in-memory
 // keychain and a sandbox App Store Connect over real HTTP.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	loop     *uiLoop
 	srv      *sandbox.Server
 	kc       *storage.MemKeychain
@@ -138,11 +138,12 @@ type harness struct {
 	win      fyne.Window
 	u        *ui
 	opts     Options
+	closed   bool
 }
 
 // newHarness starts a sandbox with cfg and an empty vault. The window opens
 // with open, so that keys can be linked first.
-func newHarness(t *testing.T, cfg sandbox.Config) *harness {
+func newHarness(t testing.TB, cfg sandbox.Config) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir()}
 	h.stateDir = filepath.Join(h.dir, "state")
@@ -194,8 +195,13 @@ func (h *harness) open() {
 }
 
 // close closes the window, waits for its background work and stops the UI
-// goroutine, so nothing of one test runs into the next.
+// goroutine, so nothing of one test runs into the next. A benchmark closes
+// each run's harness itself; the cleanup's close then does nothing.
 func (h *harness) close() {
+	if h.closed {
+		return
+	}
+	h.closed = true
 	if h.u != nil {
 		h.do(func() { h.win.Close() })
 		h.u.wait()

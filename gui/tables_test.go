@@ -447,13 +447,45 @@ func TestLoadingShowsProgressAndAFailedRefreshOffersRetry(t *testing.T) {
 		return r.URL.Path == "/v1/profiles" && r.URL.Query().Get("cursor") != ""
 	}})
 	h.open()
-	h.waitFor("the profiles' progress after the first page", func() bool {
-		p := h.u.view.profiles
-		return len(p.body.Objects) == 1 && p.body.Objects[0] == p.loadingBox && p.loadingBar.Visible() &&
-			strings.Contains(p.loadingText.Text, "Loading profiles… 200 of 450")
-	}, func() string { return h.u.view.profiles.loadingText.Text })
+	// No list is cached: the first page's rows are on screen while the
+	// second is held, with how many of how many there are.
+	p := h.u.view.profiles
+	h.waitFor("the first page's rows and the count", func() bool {
+		return len(p.body.Objects) == 1 && p.body.Objects[0] == p.table.Widget() && p.statusBar.Visible() &&
+			strings.Contains(p.status.Text, "Loading 200 of 450 profiles")
+	}, func() string { return p.status.Text + " / " + p.loadingText.Text })
+	byExpiry := func(a, b core.Profile) int { return a.ExpirationDate.Compare(b.ExpirationDate.Time) }
+	h.do(func() {
+		shown := p.table.Rows()
+		firstPage := slices.Sorted(slices.Values(h.srv.ProfileIDs()[:200]))
+		var got []string
+		for _, r := range shown {
+			got = append(got, r.ID)
+		}
+		if slices.Sort(got); !slices.Equal(got, firstPage) {
+			t.Errorf("%d rows shown while page 2 is held; want the first page's 200", len(got))
+		}
+		// Sorting works on the rows that are there, and holds as more come.
+		h.u.view.tabs.SelectIndex(1)
+		hdr := findTappable(p.item.Content, "Expires")
+		if hdr == nil {
+			t.Fatal("no Expires header to tap")
+		}
+		test.Tap(hdr)
+		if !slices.IsSortedFunc(p.table.Rows(), byExpiry) {
+			t.Error("tapping Expires did not sort the first page's rows by expiry date")
+		}
+	})
 	release()
 	h.waitLoaded()
+	h.do(func() {
+		if rows := p.table.Rows(); len(rows) != 450 || !slices.IsSortedFunc(rows, byExpiry) {
+			t.Errorf("once every page came: %d rows, sorted by expiry %v; want 450, sorted", len(rows), slices.IsSortedFunc(rows, byExpiry))
+		}
+		if strings.Contains(p.status.Text, "Loading") {
+			t.Errorf("the status still says %q", p.status.Text)
+		}
+	})
 
 	// Refresh while Apple fails: the rows stay, the error shows above them.
 	h.srv.InjectFaults(sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503, Times: 10, Match: sandbox.MatchPath("/v1/bundleIds")})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ type tabSpec[T any] struct {
 	details          func(T, related) []detail // the lines of a row's detail dialog
 	tone             func(T) datatable.Tone
 	key              func(T) string
-	list             func(ctx context.Context, c *core.Client, opt core.ListOptions) ([]T, error)
+	list             func(ctx context.Context, c *core.Client, opt core.ListOptions, onRows func([]T)) ([]T, error) // onRows: page by page
 	cached           func(*storage.CachedLists) **storage.CachedList[T]
 	// download makes a row's download item; nil for lists with nothing to
 	// download.
@@ -96,6 +97,8 @@ type resourceTab[T any] struct {
 	hasRows, fresh, loading bool
 	fetchedAt               time.Time
 	done, total             int
+	// streaming: the rows shown are the first pages of the running fetch.
+	streaming bool
 }
 
 func newResourceTab[T any](v *keyView, spec tabSpec[T]) *resourceTab[T] {
@@ -114,7 +117,7 @@ func (t *resourceTab[T]) buildUI() {
 		Placeholder: "Search " + strings.ToLower(t.spec.title),
 		Singular:    t.spec.singular,
 		Plural:      t.spec.plural,
-		EmptyText:   fmt.Sprintf("No %s in this account yet.", t.spec.plural),
+		EmptyText:   t.emptyText(),
 	}
 	if t.spec.details != nil {
 		opts.OnDetails = func(row T) { t.v.onDetails(t.spec.singular, t.spec.details(row, t.v.related())) }
@@ -188,17 +191,23 @@ func (t *resourceTab[T]) addTool(obj fyne.CanvasObject) {
 	t.toolbar.Show()
 }
 
-// setBody shows obj as the tab's main content.
-func (t *resourceTab[T]) setBody(obj fyne.CanvasObject) {
-	if len(t.body.Objects) == 1 && t.body.Objects[0] == obj {
+// emptyText is what the table says when the account has none.
+func (t *resourceTab[T]) emptyText() string {
+	return fmt.Sprintf("No %s in this account yet.", t.spec.plural)
+}
+
+// setBody shows obj as the tab's main content, over the ones before it
+// (see beginLoad).
+func (t *resourceTab[T]) setBody(obj ...fyne.CanvasObject) {
+	if slices.Equal(t.body.Objects, obj) {
 		return
 	}
-	t.body.Objects = []fyne.CanvasObject{obj}
+	t.body.Objects = obj
 	t.body.Refresh()
 }
 
 func (t *resourceTab[T]) reset() {
-	t.hasRows, t.fresh, t.loading = false, false, false
+	t.hasRows, t.fresh, t.loading, t.streaming = false, false, false, false
 	t.fetchedAt = time.Time{}
 	t.table.ClearSelection()
 	t.table.SetRows(nil)
@@ -221,7 +230,11 @@ func (t *resourceTab[T]) beginLoad() {
 	t.done, t.total = 0, 0
 	t.problemBar.Hide()
 	if !t.hasRows {
-		t.setBody(t.loadingBox)
+		// The empty table stays under the progress, so that it is built
+		// and laid out before the first rows come: showing it only then
+		// took the UI goroutine tens of milliseconds just as they arrived.
+		t.table.SetEmptyText("")
+		t.setBody(t.table.Widget(), t.loadingBox)
 	}
 	t.updateProgress()
 }
@@ -260,8 +273,9 @@ func (t *resourceTab[T]) showCached(cl *storage.CachedLists) {
 
 // show puts rows on screen: fresh ones from Apple, or cached ones.
 func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
+	t.table.SetEmptyText(t.emptyText())
 	t.table.SetRows(rows)
-	t.hasRows, t.fetchedAt = true, fetchedAt
+	t.hasRows, t.fetchedAt, t.streaming = true, fetchedAt, false
 	if fresh {
 		t.fresh, t.loading = true, false
 		t.problemBar.Hide()
@@ -273,6 +287,25 @@ func (t *resourceTab[T]) show(rows []T, fetchedAt time.Time, fresh bool) {
 	}
 }
 
+// streamRows shows the first pages of a list that has no rows on screen yet,
+// as they arrive: the table sorts and filters them as it does a whole list,
+// and the status says how many of how many are there. Rows already shown
+// (cached ones) stay until the whole fresh list has come.
+func (t *resourceTab[T]) streamRows(rows []T) {
+	switch {
+	case t.hasRows && !t.streaming:
+		return
+	case t.streaming:
+		t.table.AppendRows(rows)
+	default:
+		t.table.SetRows(rows)
+		t.hasRows, t.streaming = true, true
+		t.table.SetEmptyText(t.emptyText())
+		t.setBody(t.table.Widget())
+	}
+	t.updateStatus()
+}
+
 func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, client *core.Client) {
 	t.v.work.background(func(context.Context) {
 		rows, err := t.spec.list(ctx, client, core.ListOptions{OnPage: func(done, total int) {
@@ -281,7 +314,13 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 					t.progress(done, total)
 				}
 			})
-		}})
+		}}, func(page []T) {
+			fyne.Do(func() {
+				if t.v.current(gen) {
+					t.streamRows(page)
+				}
+			})
+		})
 		now := time.Now()
 		if err == nil {
 			// A cache that cannot be written costs only speed next time.
@@ -309,11 +348,17 @@ func (t *resourceTab[T]) fetch(ctx context.Context, gen int, keyID string, clien
 
 func (t *resourceTab[T]) fail(err error) {
 	t.loading = false
+	if t.streaming {
+		// Part of a list is not the list: say why instead.
+		t.hasRows, t.streaming = false, false
+		t.table.SetRows(nil)
+	}
 	text, _ := explain(err)
 	if errors.Is(err, storage.ErrNoKeychain) {
 		// The window's banner explains it and the fix, once.
 		text = "The private key cannot be read: no keychain is available (see the top of the window)."
 	}
+	t.table.SetEmptyText(t.emptyText())
 	if t.hasRows {
 		t.problemLine.SetText(text)
 		t.problemBar.Show()
@@ -337,6 +382,8 @@ func (t *resourceTab[T]) updateStatus() {
 	now := time.Now()
 	var text string
 	switch {
+	case t.loading && t.streaming:
+		text = fmt.Sprintf("Loading %s %s…", progressText(t.table.Len(), t.total), t.spec.plural)
 	case t.loading && t.hasRows && !t.fresh:
 		text = fmt.Sprintf("Showing the cached list from %s, refreshing… %s", ago(t.fetchedAt, now), progressText(t.done, t.total))
 	case t.loading && t.hasRows:

@@ -917,7 +917,9 @@ func TestCancellingADeviceImportFinishesTheOneUnderWay(t *testing.T) {
 		Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
 	h.srv.ResetStats()
 	h.tapIn(top, "Register 5 Devices")
-	h.waitFor("the first POST under way", func() bool { return h.srv.Stats().InFlight > 0 })
+	// Devices are registered side by side, as many as the client has in
+	// flight: the sandbox holds them until all 4 are under way.
+	h.waitFor("4 POSTs under way", func() bool { return h.srv.Stats().InFlight == 4 })
 	if s := h.dialogText(); !strings.Contains(s, "Registering devices… 0 of 5") {
 		t.Errorf("the progress does not count:\n%s", s)
 	}
@@ -925,16 +927,18 @@ func TestCancellingADeviceImportFinishesTheOneUnderWay(t *testing.T) {
 	close(release)
 	sum := h.waitDialog("Device Import Finished")
 	s := strings.Join(read(h, func() []string { return texts(sum) }), "\n")
-	for _, want := range []string{"Registered 1 device of 5.", `Not registered, because the import was cancelled: "Lab 1" (line 3)`} {
+	for _, want := range []string{"Registered 4 devices of 5.", `Not registered, because the import was cancelled: "Lab 4" (line 6)`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the summary does not say %q:\n%s", want, s)
 		}
 	}
-	if n := h.sent("POST /v1/devices"); n != 1 {
-		t.Errorf("%d POSTs sent after Cancel, want the 1 under way", n)
+	if n := h.sent("POST /v1/devices"); n != 4 {
+		t.Errorf("%d POSTs sent after Cancel, want the 4 under way", n)
 	}
-	if !slices.ContainsFunc(h.srv.Devices(), func(d sandbox.DeviceInfo) bool { return d.Name == "Lab 0" }) {
-		t.Error("the device under way when Cancel was pressed is not registered")
+	for i := range 4 {
+		if !slices.ContainsFunc(h.srv.Devices(), func(d sandbox.DeviceInfo) bool { return d.Name == fmt.Sprintf("Lab %d", i) }) {
+			t.Errorf("Lab %d, under way when Cancel was pressed, is not registered", i)
+		}
 	}
 }
 

@@ -32,6 +32,12 @@ type Config struct {
 	// before the work and adds to it.
 	LatencyIncludesWork bool
 
+	// Bandwidth, in bits per second, is the speed of the link the answers
+	// travel over, shared by all connections (both ports): an answer of n
+	// bytes takes n×8/Bandwidth seconds more after its latency, as on a
+	// slow or distant network. Zero means unlimited (the loopback).
+	Bandwidth int64
+
 	// HourlyLimit is each key's budget of requests in a rolling hour, reported
 	// in X-Rate-Limit. Zero means Apple's 3600. Benchmarks that make more
 	// requests should set a large value.
@@ -51,6 +57,14 @@ type Config struct {
 	// that the binary, which starts a sandbox for the demo, links no spec
 	// checker.
 	Spec SpecChecker
+
+	// ProfileTypes, when set, are the types of the seeded profiles, taken in
+	// turn, instead of the weighted mix of every type. Each must be a type
+	// the sandbox can make: one of Apple's spec, or MAC_APP_INHOUSE or
+	// MAC_CATALYST_APP_INHOUSE, which the live API has and the spec's enum
+	// does not (a client that trusts the enum misses them); others are
+	// skipped.
+	ProfileTypes []string
 
 	// Quirks injects what Apple's live API does but its spec does not allow:
 	// unknown enum values (certificate type DEVELOPER_ID_INSTALLER, profile

@@ -176,4 +176,14 @@
 // flight. With Config.Spec (apispec.New) every request and response is checked against
 // Apple's OpenAPI document and SpecViolations lists what did not match;
 // Config.Quirks adds the live API's departures from that document.
+//
+// # The wire
+//
+// As Apple, the sandbox sends answers in gzip to a request whose
+// Accept-Encoding asks for it (Stats.BytesSent counts the bytes sent,
+// BodyBytes the same bodies uncompressed). Config.Bandwidth paces every
+// answer on one link of that many bits per second shared by all
+// connections, after the latency: a slow or distant network.
+// Config.ProfileTypes seeds profiles of chosen types only, a type the
+// spec's enum lacks (MAC_APP_INHOUSE) included.
 package sandbox

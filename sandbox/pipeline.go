@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -80,7 +81,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		delayed = true
 		if !sleepCtx(r.Context(), latency) {
 			entry.Reason = "the client gave up during the added latency"
-			s.stats.record(entry, 0, false)
+			s.stats.record(entry, 0, 0, false)
 			return false
 		}
 		return true
@@ -95,6 +96,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		if (fault == nil || fault.needsHandler()) && checkResponse != nil {
 			checkResponse(rep.status, rep.contentType, rep.body)
 		}
+		// Compressing is the sandbox's work, inside LatencyIncludesWork's
+		// latency, as Apple's is inside its time to the first byte.
+		wire := encodeReply(rep, fault, acceptsGzip(r.Header))
 		entry.Status = rep.status
 		if fault != nil {
 			entry.Fault = fault.Kind.String()
@@ -107,11 +111,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 		if s.cfg.LatencyIncludesWork && !sleepCtx(r.Context(), time.Until(arrived.Add(latency))) {
 			entry.Status, entry.Fault = 0, ""
 			entry.Reason = "the client gave up during the added latency"
-			s.stats.record(entry, 0, false)
+			s.stats.record(entry, 0, 0, false)
 			return
 		}
-		s.stats.record(entry, sentBytes(rep, fault), rateLimited)
-		s.write(w, r, rep, fault, rateHeader)
+		s.stats.record(entry, sentBytes(wire, fault), int64(len(rep.body)), rateLimited)
+		s.write(w, r, wire, fault, rateHeader)
 	}
 
 	apiPath, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
@@ -178,13 +182,74 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, audience string) 
 	finish(s.route(c, rt, id), fault, &hdr)
 }
 
-// sentBytes is how much of rep's body fault lets through.
-func sentBytes(rep reply, fault *Fault) int64 {
+// wireReply is a reply as it goes over the connection: its body compressed
+// when the client asked for gzip, and cut already when a FaultBadJSON
+// garbles it, so that the client's gzip reader sees a complete stream of
+// garbled JSON (a FaultTruncate or FaultStall cuts the wire bytes instead,
+// as a dropped connection does).
+type wireReply struct {
+	reply
+	encoding string // "gzip", or "" for the body as it is
+	cut      bool   // FaultBadJSON's cut is done
+}
+
+// gzipMinBytes is the smallest body worth compressing: below it the gzip
+// header and trailer outweigh what is saved.
+const gzipMinBytes = 256
+
+// encodeReply compresses rep's body with gzip when gz is set and the body is
+// large enough, as Apple does for clients that send Accept-Encoding: gzip.
+// The fastest level keeps the sandbox's work small on a shared machine; the
+// ratio on JSON:API documents, which repeat their keys, is close to the
+// default level's.
+func encodeReply(rep reply, fault *Fault, gz bool) wireReply {
+	w := wireReply{reply: rep}
+	if !gz || rep.status == http.StatusNoContent || len(rep.body) < gzipMinBytes ||
+		(fault != nil && fault.Kind == FaultDrop) {
+		return w
+	}
+	body := rep.body
+	if fault != nil && fault.Kind == FaultBadJSON {
+		body, w.cut = body[:len(body)/2], true
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
+	_, _ = zw.Write(body)                              // a bytes.Buffer does not fail
+	_ = zw.Close()
+	w.body, w.encoding = buf.Bytes(), "gzip"
+	return w
+}
+
+// acceptsGzip reports whether a request's Accept-Encoding names gzip (or *)
+// without refusing it with q=0.
+func acceptsGzip(h http.Header) bool {
+	for _, v := range h.Values("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip", "*":
+				name, value, _ := strings.Cut(strings.TrimSpace(params), "=")
+				q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+				return strings.TrimSpace(name) != "q" || err != nil || q > 0
+			}
+		}
+	}
+	return false
+}
+
+// sentBytes is how much of rep's body (as sent: compressed, when it is)
+// fault lets through.
+func sentBytes(rep wireReply, fault *Fault) int64 {
 	if fault != nil {
 		switch fault.Kind {
 		case FaultDrop:
 			return 0
-		case FaultTruncate, FaultBadJSON:
+		case FaultBadJSON:
+			if rep.cut {
+				return int64(len(rep.body))
+			}
+			return int64(len(rep.body) / 2)
+		case FaultTruncate:
 			return int64(len(rep.body) / 2)
 		}
 	}
@@ -232,7 +297,7 @@ func scheme(r *http.Request) string {
 }
 
 // write sends rep, as altered by fault.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, rep reply, fault *Fault, rateHeader *string) {
+func (s *Server) write(w http.ResponseWriter, r *http.Request, rep wireReply, fault *Fault, rateHeader *string) {
 	h := w.Header()
 	if rateHeader != nil {
 		h.Set("X-Rate-Limit", *rateHeader)
@@ -247,8 +312,12 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, rep reply, fault 
 	if rep.retryAfter != "" {
 		h.Set("Retry-After", rep.retryAfter)
 	}
+	if rep.encoding != "" {
+		h.Set("Content-Encoding", rep.encoding)
+	}
+	h.Add("Vary", "Accept-Encoding")
 	body := rep.body
-	if fault != nil && fault.Kind == FaultBadJSON {
+	if fault != nil && fault.Kind == FaultBadJSON && !rep.cut {
 		body = body[:len(body)/2]
 	}
 	if rep.status != http.StatusNoContent {

@@ -476,8 +476,17 @@ func (g *gen) profiles(st *store) {
 	names := map[string]bool{}
 	certPools := map[string][]*certificate{}
 
+	var chosenTypes []string
+	for _, t := range g.cfg.ProfileTypes {
+		if _, ok := profileKinds[t]; ok {
+			chosenTypes = append(chosenTypes, t)
+		}
+	}
 	for i := 0; i < g.cfg.Profiles; i++ {
 		pt := firstThenWeighted(g, i, profileTypeWeights)
+		if len(chosenTypes) > 0 {
+			pt = chosenTypes[i%len(chosenTypes)]
+		}
 		if g.quirks && i%17 == 16 {
 			pt = []string{"MAC_APP_INHOUSE", "MAC_CATALYST_APP_INHOUSE"}[g.rng.IntN(2)]
 		}

@@ -123,11 +123,19 @@ func (s *Server) Start() error {
 		s.client = nil // one made before Start would not trust the certificate
 	}
 	urls := make([]string, 0, 2)
+	var shared *shapedLink
+	if s.cfg.Bandwidth > 0 {
+		shared = &shapedLink{bitsPerSecond: s.cfg.Bandwidth}
+	}
 	for _, h := range []http.Handler{s.handler(audienceTeam), s.handler(audienceEnterprise)} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			s.closeListenersLocked()
 			return fmt.Errorf("sandbox: listening on a loopback port: %w", err)
+		}
+		if shared != nil {
+			// Under TLS, so that the link carries what TLS sends.
+			ln = &shapedListener{Listener: ln, link: shared}
 		}
 		scheme := "http"
 		if tlsConf != nil {

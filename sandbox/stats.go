@@ -13,8 +13,10 @@ import (
 type Stats struct {
 	// Requests counts every request that reached the sandbox.
 	Requests int
-	// BytesSent counts response body bytes written.
-	BytesSent int64
+	// BytesSent counts response body bytes written, compressed when the
+	// client asked for gzip; BodyBytes counts the same bodies before
+	// compression, so BytesSent/BodyBytes is the ratio gzip achieved.
+	BytesSent, BodyBytes int64
 	// DistinctTokens counts the different bearer tokens presented, accepted or
 	// not: a client that reuses its token shows 1.
 	DistinctTokens int
@@ -187,11 +189,13 @@ func (c *statsCollector) leave(keyID string) {
 }
 
 // record counts a finished request.
-func (c *statsCollector) record(r Request, bytes int64, rateLimited bool) {
+// sent is the body's bytes on the wire, body its size before compression.
+func (c *statsCollector) record(r Request, sent, body int64, rateLimited bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.st.Requests++
-	c.st.BytesSent += bytes
+	c.st.BytesSent += sent
+	c.st.BodyBytes += body
 	c.st.ByRoute[r.Route]++
 	c.st.ByStatus[r.Status]++
 	if r.Status == 401 {

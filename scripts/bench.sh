@@ -3,13 +3,14 @@
 #
 #   GO=go scripts/bench.sh
 #
-# 1-3, 6, 8: bench/ against the sandbox App Store Connect with 100 ms latency.
+# 1-3, 6, 8-10: bench/ against the sandbox App Store Connect with 100 ms latency.
 # 4: the real binary (built here without the race detector) under Xvfb and
 #    on the command line, inside a throwaway D-Bus session whose GNOME
 #    Keyring is unlocked with a throwaway password; every run of the binary
 #    has a throwaway HOME, config folder and keychain service, so nothing of
 #    the user's is read or touched.
-# 5: gui/datatable's benchmarks (10,000 rows).
+# 5: gui/datatable's benchmarks (10,000 rows); gui's first rows of an
+#    uncached 5,000-profile tab (Fyne's test driver).
 # 7: the size of that binary, and that it links no spec checker.
 # Then tools/benchreport turns the output into docs/BENCHMARKS.md; the raw
 # output stays in build/bench/results.txt (for benchstat).
@@ -47,6 +48,7 @@ say "building the binary (no race detector) and the benchmark programs"
 $GO build -o "$tmp/asckeys" .
 $GO test -c -o "$tmp/bench.test" ./bench
 $GO test -c -o "$tmp/datatable.test" ./gui/datatable
+$GO test -c -o "$tmp/gui.test" ./gui
 
 # bench runs a benchmark program in its package folder and keeps its output.
 bench() {
@@ -66,9 +68,15 @@ say "2. bytes: sparse fieldsets against all attributes"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkSparseBytes$' -test.benchtime 1x
 say "3. downloading 200 certificates and 200 profiles (3 runs each)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownload$' -test.benchtime 3x
-say "8. regenerating 40 profiles (3 runs, 100 ms a request)"
-bench bench "$tmp/bench.test" -test.bench '^BenchmarkRegenerateProfiles$' -test.benchtime 3x
-say "9, 10. doctor: the check with warm lists, --fix in bulk (3 runs each, 100 ms a request)"
+say "3. profiles download --all on the 5,000-profile account (1 run)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkDownloadAllProfiles$' -test.benchtime 1x
+say "8. bulk writes: registering 100 devices, regenerating 50 profiles (3 runs each, 100 ms a request)"
+bench bench "$tmp/bench.test" -test.bench '^Benchmark(RegisterDevices|RegenerateProfiles)$' -test.benchtime 3x
+say "9. profiles in partitions by type (3 runs, 100 ms a request)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkPartitionedProfiles$' -test.benchtime 3x
+say "10. a slow link: 10 Mbit/s, 100 ms, gzip (3 runs)"
+bench bench "$tmp/bench.test" -test.bench '^BenchmarkSlowLink$' -test.benchtime 3x
+say "11, 12. doctor: the check with warm lists, --fix in bulk (3 runs each, 100 ms a request)"
 bench bench "$tmp/bench.test" -test.bench '^BenchmarkDoctor(Check|Fix)$' -test.benchtime 3x
 say "6. token signing"
 bench bench "$tmp/bench.test" -test.bench '^Benchmark(Sign|Cached)Token$'
@@ -85,10 +93,12 @@ XDG_DATA_HOME="$tmp/keyring/data" XDG_RUNTIME_DIR="$tmp/keyring/run" dbus-run-se
 	fi
 	cd bench
 	"$BENCH_PROG" -test.run "^$" -test.bench "^BenchmarkStartup" -test.benchtime 5x | tee -a "$BENCH_RESULTS"
+	"$BENCH_PROG" -test.run "^$" -test.bench "^BenchmarkWindowLargeAccount$" -test.benchtime 3x | tee -a "$BENCH_RESULTS"
 ' 2> >(grep -v 'Failed to set fd limit' >&2)
 
-say "5. a table of 10,000 rows (gui/datatable)"
+say "5. a table of 10,000 rows (gui/datatable), and the first rows of an uncached 5,000-profile tab (gui)"
 bench gui/datatable "$tmp/datatable.test" -test.bench . -test.benchmem
+bench gui "$tmp/gui.test" -test.bench '^BenchmarkFirstRows$' -test.benchtime 5x
 
 say "writing docs/BENCHMARKS.md"
 $GO run ./tools/benchreport -o docs/BENCHMARKS.md -load-before "$load_before" "$results"

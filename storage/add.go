@@ -375,6 +375,7 @@ func (v *Vault) checkStored(ctx context.Context, kc Keychain, id, secret string)
 	got, err := kc.Get(ctx, id)
 	switch {
 	case err == nil && got == secret:
+		v.recordSecretChecks(map[string]error{id: nil}, nil)
 		return nil
 	case err != nil && !errors.Is(err, ErrSecretNotFound):
 		return err

@@ -94,7 +94,8 @@ func exportable(k Key) error {
 // intact) or a *SecretError saying what is wrong and what to do. A key whose
 // private key is missing stays listed: this is how the window marks it. When
 // the keychain itself fails (locked, absent, silent), the remaining keys get
-// the same error without more probes.
+// the same error without more probes. What it found is kept for
+// LastSecretChecks.
 func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 	keys, err := v.List(ctx)
 	if err != nil {
@@ -120,6 +121,7 @@ func (v *Vault) CheckSecrets(ctx context.Context) (map[string]error, error) {
 			keychainErr = se.Err
 		}
 	}
+	v.recordSecretChecks(out, keys)
 	return out, nil
 }
 

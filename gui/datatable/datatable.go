@@ -333,6 +333,25 @@ func (t *Table[T]) SetRows(rows []T) {
 	}
 }
 
+// AppendRows adds rows after those the table has, as pages of a list
+// arrive: only the new rows are indexed, then the whole is sorted and
+// filtered as SetRows does. The table keeps rows; do not modify it
+// afterwards.
+func (t *Table[T]) AppendRows(rows []T) {
+	if len(rows) == 0 {
+		return
+	}
+	from := len(t.rows)
+	t.rows = append(slices.Clip(t.rows), rows...)
+	t.indexFrom(from)
+	t.sortRows()
+	t.refilter(t.order)
+	t.viewChanged(false)
+}
+
+// Len is how many rows the table has, shown or filtered out.
+func (t *Table[T]) Len() int { return len(t.rows) }
+
 // SetFilter shows only the rows whose filterable columns contain every
 // whitespace-separated word of text, ignoring case, and puts text in the
 // search box, as if the user had typed it.
@@ -437,16 +456,30 @@ func (t *Table[T]) FocusSearch() {
 // index computes, once per SetRows, everything filtering, sorting and drawing
 // need, so that none of them calls the column functions again.
 func (t *Table[T]) index() {
+	t.texts, t.keys, t.bounds, t.tones, t.search = nil, nil, nil, nil, ""
+	t.indexFrom(0)
+}
+
+// indexFrom indexes the rows from index from on, keeping what was computed
+// for the rows before it.
+func (t *Table[T]) indexFrom(from int) {
 	n, nc := len(t.rows), len(t.cols)
-	t.texts = make([]string, n*nc)
-	t.keys = make([]string, n)
-	t.bounds = make([]int32, n+1)
-	t.tones = nil
+	t.texts = append(t.texts[:from*nc:from*nc], make([]string, (n-from)*nc)...)
+	t.keys = append(t.keys[:from:from], make([]string, n-from)...)
+	if from == 0 {
+		t.bounds = make([]int32, n+1)
+	} else {
+		t.bounds = append(t.bounds[:from+1:from+1], make([]int32, n-from)...)
+	}
 	if t.opts.Tone != nil {
-		t.tones = make([]Tone, n)
+		t.tones = append(t.tones[:from:from], make([]Tone, n-from)...)
+	} else {
+		t.tones = nil
 	}
 	var search strings.Builder
-	for i, r := range t.rows {
+	search.WriteString(t.search[:t.bounds[from]])
+	for i := from; i < n; i++ {
+		r := t.rows[i]
 		for c := range t.cols {
 			s := t.cols[c].Text(r)
 			t.texts[i*nc+c] = s
@@ -468,10 +501,10 @@ func (t *Table[T]) index() {
 		if t.tones != nil {
 			t.tones[i] = t.opts.Tone(r)
 		}
-		if i == 0 && n > 1 {
+		if i == from && n > from+1 {
 			// Size the buffer from the first row instead of doubling it
 			// a dozen times for 10,000 rows.
-			search.Grow(search.Len() * (n - 1) * 5 / 4)
+			search.Grow((search.Len() - int(t.bounds[from])) * (n - from - 1) * 5 / 4)
 		}
 	}
 	t.search = search.String()

@@ -771,3 +771,31 @@ func TestCountSaysWhenSelectedRowsAreHidden(t *testing.T) {
 		t.Errorf("count reads %q, want %q", got, want)
 	}
 }
+
+// Rows appended page by page are filtered and sorted with the rows already
+// there, exactly as if they had all been set at once.
+func TestAppendRowsFiltersAndSortsWithTheOthers(t *testing.T) {
+	all := sampleCerts()
+	h := newHarness(t, certOptions(), all[:2])
+	test.Type(h.tbl.entry, "development")
+	h.tapHeader("Name")
+	for _, r := range all[2:] {
+		h.tbl.AppendRows([]cert{r})
+	}
+	got := h.column(colName)
+
+	whole := newHarness(t, certOptions(), all)
+	test.Type(whole.tbl.entry, "development")
+	whole.tapHeader("Name")
+	if want := whole.column(colName); !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("appended: %q; set at once: %q", got, want)
+	}
+	if h.tbl.Len() != len(all) || h.tbl.count.Text != whole.tbl.count.Text {
+		t.Errorf("appended: %d rows, count %q; set at once: count %q", h.tbl.Len(), h.tbl.count.Text, whole.tbl.count.Text)
+	}
+	h.tbl.SetFilter("")
+	whole.tbl.SetFilter("")
+	if got, want := h.column(colName), whole.column(colName); !slices.Equal(got, want) {
+		t.Errorf("without the filter, appended: %q; set at once: %q", got, want)
+	}
+}

@@ -6,10 +6,10 @@ import "fmt"
 // listing, in milliseconds.
 const doctorCheckTarget = 100
 
-// doctor writes figures 9 and 10 (issue 17): `asckeys doctor` on the demo
+// doctor writes figures 11 and 12 (issue 17): `asckeys doctor` on the demo
 // account with warm lists, and `doctor --fix --install` in bulk.
 func doctor(d *doc, rs *results) {
-	d.WriteString("## 9. doctor on the demo account\n\n")
+	d.WriteString("## 11. doctor on the demo account\n\n")
 	const c = "BenchmarkDoctorCheck"
 	d.p("`asckeys doctor` (actions.GatherReadiness and CheckReadiness, which the window's Readiness tab calls too) on the " +
 		"demo account grown to 300 bundle IDs, with warm lists (the window's cache, fresh) and 100 profiles installed. " +
@@ -26,7 +26,7 @@ func doctor(d *doc, rs *results) {
 			fmt.Sprintf("< %d ms: %s", doctorCheckTarget, met(ok && checkMax < doctorCheckTarget))},
 	})
 
-	d.WriteString("## 10. doctor --fix in bulk\n\n")
+	d.WriteString("## 12. doctor --fix in bulk\n\n")
 	const f = "BenchmarkDoctorFix"
 	d.p("`doctor --fix --install` of 40 bundle IDs with no profile and no certificate whose key is here, at 100 ms a " +
 		"request with warm lists: two certificates created side by side, then every missing profile, at most " +
