@@ -52,23 +52,6 @@ const (
 // Kinds are the kinds of distribution doctor checks, in column order.
 var Kinds = []string{provision.KindDevelopment, provision.KindAdHoc, provision.KindAppStore, provision.KindInHouse, provision.KindDeveloperID}
 
-// KindLabel names a kind for people.
-func KindLabel(kind string) string {
-	switch kind {
-	case provision.KindDevelopment:
-		return "Development"
-	case provision.KindAdHoc:
-		return "Ad Hoc"
-	case provision.KindAppStore:
-		return "App Store"
-	case provision.KindInHouse:
-		return "In-House"
-	case provision.KindDeveloperID:
-		return "Developer ID"
-	}
-	return kind
-}
-
 // CheckKinds refuses a kind doctor does not know.
 func CheckKinds(kinds []string) error {
 	for _, k := range kinds {
@@ -357,7 +340,7 @@ func checkCell(c *Cell, in ReadinessInput, certs func(profileType string) *fitti
 	}
 	if best == nil {
 		add(ProblemNoProfile, "no %s profile for %s at Apple", label, c.BundleIdentifier)
-		np := NewProfile{Name: newName(c.BundleIdentifier + " " + KindLabel(c.Kind)), Type: c.ProfileType, BundleID: c.BundleID.ID,
+		np := NewProfile{Name: newName(c.BundleIdentifier + " " + provision.KindLabel(c.Kind)), Type: c.ProfileType, BundleID: c.BundleID.ID,
 			AllDevices: core.ProfileTakesDevices(c.ProfileType)}
 		c.Steps = append(c.Steps, FixStep{Action: StepCreateProfile, NewProfile: &np,
 			Text: fmt.Sprintf("create the %s profile %q for %s", label, np.Name, c.BundleIdentifier)})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/asckeys/asckeys/actions"
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/provision"
 )
 
 // doctor: readiness per bundle ID x kind, and its repair. The check and the
@@ -202,7 +203,7 @@ func printCells(out io.Writer, cells []actions.Cell) {
 		if c.Ready {
 			continue
 		}
-		fmt.Fprintf(out, "\n%s, %s:\n", c.BundleIdentifier, actions.KindLabel(c.Kind))
+		fmt.Fprintf(out, "\n%s, %s:\n", c.BundleIdentifier, provision.KindLabel(c.Kind))
 		for _, p := range c.Problems {
 			fmt.Fprintf(out, "  %s: %s\n", p.Code, p.Message)
 		}

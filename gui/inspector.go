@@ -204,21 +204,7 @@ func orDash(s string) string {
 }
 
 // profileKindLabel is a decoded profile's kind in words.
-func profileKindLabel(kind string) string {
-	switch kind {
-	case provision.KindDevelopment:
-		return "Development"
-	case provision.KindAdHoc:
-		return "Ad Hoc"
-	case provision.KindAppStore:
-		return "App Store"
-	case provision.KindInHouse:
-		return "In-House"
-	case provision.KindDeveloperID:
-		return "Developer ID"
-	}
-	return orDash(kind)
-}
+func profileKindLabel(kind string) string { return orDash(provision.KindLabel(kind)) }
 
 // signatureText says in words what provision's SignatureValid and
 // SignerClaimsApple do and do not prove.

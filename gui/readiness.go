@@ -19,6 +19,7 @@ import (
 
 	"github.com/asckeys/asckeys/actions"
 	"github.com/asckeys/asckeys/core"
+	"github.com/asckeys/asckeys/core/provision"
 	"github.com/asckeys/asckeys/storage"
 )
 
@@ -277,7 +278,7 @@ func (r *readinessPane) render() {
 	}
 	header := []fyne.CanvasObject{&widget.Label{Text: "Bundle ID", TextStyle: fyne.TextStyle{Bold: true}}}
 	for _, k := range kinds {
-		header = append(header, &widget.Label{Text: actions.KindLabel(k), TextStyle: fyne.TextStyle{Bold: true}})
+		header = append(header, &widget.Label{Text: provision.KindLabel(k), TextStyle: fyne.TextStyle{Bold: true}})
 	}
 	header = append(header, layout.NewSpacer())
 	r.grid.Add(container.New(readinessRow{}, header...))
@@ -448,7 +449,7 @@ func (r *readinessPane) runRenew(plan actions.RenewPlan) {
 
 // describe is a cell's problems and fix in words, for hover and tap.
 func describe(c actions.Cell) string {
-	head := c.BundleIdentifier + " · " + actions.KindLabel(c.Kind) + ": "
+	head := c.BundleIdentifier + " · " + provision.KindLabel(c.Kind) + ": "
 	if c.Ready {
 		return head + "ready: a certificate whose key is here, a profile that includes it and every enabled device, installed for Xcode."
 	}
@@ -472,7 +473,7 @@ func newStatusCell(r *readinessPane, c actions.Cell) *statusCell {
 		label: &widget.Label{Text: cellWord(c), Truncation: fyne.TextTruncateEllipsis}}
 	s.bg.CornerRadius = theme.InputRadiusSize()
 	if !c.Ready {
-		s.fix = &widget.Button{Text: "Fix", Importance: widget.LowImportance, OnTapped: func() { r.askFix(c.BundleIdentifier+" ("+actions.KindLabel(c.Kind)+")", []actions.Cell{c}) }}
+		s.fix = &widget.Button{Text: "Fix", Importance: widget.LowImportance, OnTapped: func() { r.askFix(c.BundleIdentifier+" ("+provision.KindLabel(c.Kind)+")", []actions.Cell{c}) }}
 	}
 	s.ExtendBaseWidget(s)
 	return s
@@ -493,7 +494,7 @@ func (s *statusCell) Tapped(*fyne.PointEvent) {
 	if len(c.Fix) > 0 {
 		text += "\n\nThe fix:\n• " + strings.Join(c.Fix, "\n• ")
 	}
-	s.pane.dialogs.showMessage(c.BundleIdentifier+" · "+actions.KindLabel(c.Kind), text, severityIcon(c.Severity()))
+	s.pane.dialogs.showMessage(c.BundleIdentifier+" · "+provision.KindLabel(c.Kind), text, severityIcon(c.Severity()))
 }
 
 // MouseIn shows the cell's problems in words below the grid.

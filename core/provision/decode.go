@@ -42,6 +42,24 @@ const (
 	KindDeveloperID = "developerid"
 )
 
+// KindLabel names a kind for people ("Ad Hoc"); an unknown kind is given
+// back as it is.
+func KindLabel(kind string) string {
+	switch kind {
+	case KindDevelopment:
+		return "Development"
+	case KindAdHoc:
+		return "Ad Hoc"
+	case KindAppStore:
+		return "App Store"
+	case KindInHouse:
+		return "In-House"
+	case KindDeveloperID:
+		return "Developer ID"
+	}
+	return kind
+}
+
 // Profile is what a .mobileprovision says about itself. Every text is made
 // safe to show (core.SafeText); the UUID is checked to be a UUID.
 type Profile struct {
