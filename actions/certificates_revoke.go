@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -64,6 +65,10 @@ func PlanRevoke(ctx context.Context, d Deps, refs []string) (RevokePlan, error) 
 			}
 		}
 	}
+	// By name, as a person looks for them (the listing's order is Apple's ids).
+	slices.SortStableFunc(plan.Affected, func(a, b AffectedProfile) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
 	return plan, nil
 }
 

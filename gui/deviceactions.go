@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -313,9 +314,13 @@ func (w *writes) importDevices(plan actions.DevicePlan) {
 func (w *writes) showImportSummary(plan actions.DevicePlan, got []actions.ImportedDevice, err error, cancelled bool) {
 	text := fmt.Sprintf("Registered %s of %d.", plural(len(got), "device", "devices"), len(plan.New))
 	if n := len(plan.New) - len(got); n > 0 {
+		// Devices are registered side by side: those left are the ones of
+		// the file not registered, wherever they stand in it.
 		var left []string
-		for _, d := range plan.New[len(got):] {
-			left = append(left, fmt.Sprintf("%q (line %d)", d.Name, d.Line))
+		for _, d := range plan.New {
+			if !slices.ContainsFunc(got, func(g actions.ImportedDevice) bool { return g.Line == d.Line }) {
+				left = append(left, fmt.Sprintf("%q (line %d)", d.Name, d.Line))
+			}
 		}
 		why := "it stopped on an error"
 		if cancelled || errors.Is(err, context.Canceled) {
