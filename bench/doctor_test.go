@@ -152,13 +152,13 @@ const doctorFixBundles = 40
 // here, at 100 ms a request with warm lists. The fix creates the two
 // certificates (side by side) and then every missing profile (at most
 // MaxInFlight = 4 requests in flight for the key) and installs them from the
-// create's answers. N is every request it sent; the bound is ceil(N/4)
-// round trips of 100 ms, what perfectly packed requests would take (the
-// certificates come before the profiles, so a little more is expected).
+// create's answers. The bound is ceil(N/4) round trips of 100 ms per step
+// (the certificates' requests, then the profiles'), what perfectly packed
+// requests would take; issue 20's target is 1.2x it.
 func BenchmarkDoctorFix(b *testing.B) {
 	ctx := context.Background()
 	var runs durations
-	var maxInFlight, clientInFlight, requests, created int
+	var maxInFlight, clientInFlight, requests, created, certRequests int
 	for b.Loop() {
 		b.StopTimer()
 		srv := startSandbox(b, sandbox.Config{Seed: 17, Certificates: -1, Profiles: -1, BundleIDs: doctorFixBundles, Devices: 30,
@@ -206,18 +206,28 @@ func BenchmarkDoctorFix(b *testing.B) {
 		}
 		st := srv.StatsSettled()
 		requests, created = st.Requests, len(res.Created)
+		certRequests = st.ByRoute["POST /v1/certificates"]
 		maxInFlight = max(maxInFlight, st.MaxInFlightByKey[key.KeyID])
 		clientInFlight = max(clientInFlight, ct.maxInFlight())
 		srv.Close()
 		b.StartTimer()
 	}
+	// Two steps: the certificates, then the profiles (which name them).
 	inFlight := core.DefaultMaxInFlight
-	roundTrips := (requests + inFlight - 1) / inFlight
+	roundTrips := (certRequests+inFlight-1)/inFlight + (requests-certRequests+inFlight-1)/inFlight
+	bound := time.Duration(roundTrips) * latency
+	within := 0
+	for _, r := range runs {
+		if float64(r) <= regenerateTarget*float64(bound) {
+			within++
+		}
+	}
+	b.ReportMetric(float64(within), "runs-within-1.2x")
 	b.ReportMetric(doctorFixBundles, "bundle-ids")
 	b.ReportMetric(float64(created), "profiles-created")
 	b.ReportMetric(float64(requests), "requests")
 	b.ReportMetric(float64(roundTrips), "round-trips")
 	b.ReportMetric(float64(maxInFlight), "max-in-flight-sandbox")
 	b.ReportMetric(float64(clientInFlight), "max-in-flight-client")
-	reportWall(b, "", runs, time.Duration(roundTrips)*latency)
+	reportWall(b, "", runs, bound)
 }

@@ -30,15 +30,21 @@ func doctor(d *doc, rs *results) {
 	const f = "BenchmarkDoctorFix"
 	d.p("`doctor --fix --install` of 40 bundle IDs with no profile and no certificate whose key is here, at 100 ms a " +
 		"request with warm lists: two certificates created side by side, then every missing profile, at most " +
-		"MaxInFlight = 4 requests in flight for the key, installed from the creates' answers. N is every request the " +
-		"fix sent; the bound is ceil(N/4) round trips, perfectly packed (the certificates must come before the " +
-		"profiles, so a little more is expected). No target is set: the ratio is reported.")
+		"MaxInFlight = 4 requests in flight for the key, installed from the creates' answers. The bound is ceil(N/4) " +
+		"round trips per step (the certificates' requests, then the profiles'), perfectly packed; the target, issue " +
+		"20's for bulk writes, is 1.2× it (figure 8 has its row beside the other bulk writes).")
 	d.table([]string{"Figure", "Result", "Bound", "Target"}, [][]string{
 		{"Profiles created, requests", rs.v(f, "profiles-created", intf) + ", N = " + rs.v(f, "requests", intf), "", ""},
 		{"Wall time, median / slowest run", rs.v(f, "wall-median-ms", msf) + " / " + rs.v(f, "wall-max-ms", msf) + " (" +
 			rs.v(f, "ratio-median", ratio) + " / " + rs.v(f, "ratio-max", ratio) + " the bound)",
-			rs.v(f, "round-trips", intf) + " round trips × 100 ms = " + rs.v(f, "bound-ms", msf), "reported"},
+			rs.v(f, "round-trips", intf) + " round trips × 100 ms = " + rs.v(f, "bound-ms", msf), "≤ 1.2×: " + met(fixOK(rs, f))},
 		{"In flight at once, client / sandbox", rs.v(f, "max-in-flight-client", intf) + " / " + rs.v(f, "max-in-flight-sandbox", intf),
 			"", "≤ 4: " + met(inFlightOK(rs, f))},
 	})
+}
+
+// fixOK is whether every run of the bulk fix was within 1.2x its bound.
+func fixOK(rs *results, b string) bool {
+	r, ok := rs.get(b, "ratio-max")
+	return ok && r <= regenerateTarget
 }

@@ -441,6 +441,7 @@ func regenerate(d *doc, rs *results) {
 	for _, step := range []struct{ b, label string }{
 		{"BenchmarkRegisterDevices", "Register 100 devices (`devices import`)"},
 		{"BenchmarkRegenerateProfiles", "Regenerate 50 profiles (`profiles regenerate`)"},
+		{"BenchmarkDoctorFix", "Fix 40 bundle IDs with nothing (`doctor --fix --install`, figure 12)"},
 	} {
 		rows = append(rows, bulkRow(rs, step.b, step.label))
 	}
