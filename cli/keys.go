@@ -339,11 +339,11 @@ func keyStatus(k storage.Key, secretErr error) string {
 	switch {
 	case secretErr == nil:
 	case errors.Is(secretErr, storage.ErrSecretNotFound):
-		return "private key missing from the keychain: add the .p8 again"
+		return "private key missing from " + storePlace(k.Where()) + ": add the .p8 again"
 	case errors.Is(secretErr, storage.ErrSecretMismatch):
-		return "the keychain holds a different private key: add the .p8 again"
+		return storePlace(k.Where()) + " holds a different private key: add the .p8 again"
 	case errors.Is(secretErr, storage.ErrSecretDamaged):
-		return "private key damaged in the keychain: add the .p8 again"
+		return "private key damaged in " + storePlace(k.Where()) + ": add the .p8 again"
 	case errors.Is(secretErr, storage.ErrKeychainLocked):
 		return "keychain locked: unlock it and list again (the key is fine)"
 	case errors.Is(secretErr, storage.ErrNoKeychain):

@@ -59,3 +59,24 @@ func TestKeyStatusNamesKeychainFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyStatusNamesWhereTheKeyIsKept: a key kept in the encrypted file is
+// not said to be missing from, or different in, the keychain.
+func TestKeyStatusNamesWhereTheKeyIsKept(t *testing.T) {
+	for _, tc := range []struct {
+		store storage.Store
+		err   error
+		want  string
+	}{
+		{storage.StoreFile, storage.ErrSecretNotFound, "private key missing from the encrypted key file"},
+		{storage.StoreFile, storage.ErrSecretMismatch, "the encrypted key file holds a different private key"},
+		{storage.StoreFile, storage.ErrSecretDamaged, "private key damaged in the encrypted key file"},
+		{storage.StoreKeychain, storage.ErrSecretNotFound, "private key missing from the keychain"},
+		{"", storage.ErrSecretDamaged, "private key damaged in the keychain"},
+	} {
+		got := keyStatus(storage.Key{Name: "Acme", Store: tc.store}, tc.err)
+		if !strings.HasPrefix(got, tc.want) || !strings.Contains(got, "add the .p8 again") {
+			t.Errorf("store %q, %v: status %q, want it to start %q and say to add the .p8 again", tc.store, tc.err, got, tc.want)
+		}
+	}
+}
