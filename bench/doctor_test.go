@@ -216,12 +216,7 @@ func BenchmarkDoctorFix(b *testing.B) {
 	inFlight := core.DefaultMaxInFlight
 	roundTrips := (certRequests+inFlight-1)/inFlight + (requests-certRequests+inFlight-1)/inFlight
 	bound := time.Duration(roundTrips) * latency
-	within := 0
-	for _, r := range runs {
-		if float64(r) <= regenerateTarget*float64(bound) {
-			within++
-		}
-	}
+	within := runs.within(regenerateTarget, bound)
 	b.ReportMetric(float64(within), "runs-within-1.2x")
 	b.ReportMetric(doctorFixBundles, "bundle-ids")
 	b.ReportMetric(float64(created), "profiles-created")

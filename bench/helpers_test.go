@@ -281,13 +281,19 @@ func reportWall(b *testing.B, prefix string, runs durations, bound time.Duration
 	b.ReportMetric(float64(runs.median())/float64(bound), prefix+"ratio-median")
 	b.ReportMetric(float64(runs.max())/float64(bound), prefix+"ratio-max")
 	b.ReportMetric(float64(len(runs)), prefix+"runs")
-	within := 0
-	for _, r := range runs {
-		if float64(r) <= wallTarget*float64(bound) {
-			within++
+	within := runs.within(wallTarget, bound)
+	b.ReportMetric(float64(within), prefix+"runs-within-1.15x")
+}
+
+// within counts the runs that took at most target times bound.
+func (d durations) within(target float64, bound time.Duration) int {
+	n := 0
+	for _, r := range d {
+		if float64(r) <= target*float64(bound) {
+			n++
 		}
 	}
-	b.ReportMetric(float64(within), prefix+"runs-within-1.15x")
+	return n
 }
 
 // wallTarget is issue 7's target for a listing's wall time, as a multiple of

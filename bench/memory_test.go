@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -139,20 +138,4 @@ func openLargeWindow(b *testing.B, x *xWatcher, h *appHome, bin, display string,
 		b.Fatal(err)
 	}
 	return peak, now, took, last
-}
-
-// vmRSS is the resident memory of a running process now, in KiB.
-func vmRSS(pid int) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kib int64
-			_, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kib)
-			return kib, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc/PID/status")
 }

@@ -91,12 +91,7 @@ func BenchmarkRegenerateProfiles(b *testing.B) {
 	}
 	roundTrips := 2 * ((regenerateCount + inFlight - 1) / inFlight)
 	bound := time.Duration(roundTrips) * latency
-	within := 0
-	for _, d := range runs {
-		if float64(d) <= regenerateTarget*float64(bound) {
-			within++
-		}
-	}
+	within := runs.within(regenerateTarget, bound)
 	b.ReportMetric(regenerateCount, "profiles")
 	b.ReportMetric(float64(roundTrips), "round-trips")
 	b.ReportMetric(float64(inFlight), "max-in-flight-allowed")

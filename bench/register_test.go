@@ -68,12 +68,7 @@ func BenchmarkRegisterDevices(b *testing.B) {
 	}
 	roundTrips := (registerCount + inFlight - 1) / inFlight
 	bound := time.Duration(roundTrips) * latency
-	within := 0
-	for _, d := range runs {
-		if float64(d) <= regenerateTarget*float64(bound) {
-			within++
-		}
-	}
+	within := runs.within(regenerateTarget, bound)
 	b.ReportMetric(registerCount, "devices")
 	b.ReportMetric(float64(roundTrips), "round-trips")
 	b.ReportMetric(float64(maxInFlight), "max-in-flight-sandbox")

@@ -166,19 +166,25 @@ func maxRSS(cmd *exec.Cmd) int64 {
 // vmHWM is the peak resident memory of a running process, in KiB: VmHWM in
 // /proc/PID/status, which belongs to the memory of the program it runs now,
 // so unlike getrusage it does not count its parent's.
-func vmHWM(pid int) (int64, error) {
+func vmHWM(pid int) (int64, error) { return procStatusKiB(pid, "VmHWM") }
+
+// vmRSS is the resident memory of a running process now, in KiB.
+func vmRSS(pid int) (int64, error) { return procStatusKiB(pid, "VmRSS") }
+
+// procStatusKiB reads one "NAME: N kB" field of /proc/PID/status.
+func procStatusKiB(pid int, field string) (int64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			var kib int64
 			_, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kib)
 			return kib, err
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc/PID/status")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // startXvfb starts a virtual X server for the benchmark and returns its

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/asckeys/asckeys/actions"
 	"github.com/asckeys/asckeys/core"
@@ -311,70 +310,61 @@ func TestTheWindowNotifiesAtStartNamingItemAndKey(t *testing.T) {
 // the first key's lists from the sandbox, the two others' from their cache,
 // each a different share of the account so that the lanes differ.
 func TestScreenshotsOfTheOverview(t *testing.T) {
-	out := os.Getenv("ASCKEYS_SCREENSHOTS")
-	if out == "" {
-		t.Skip("set ASCKEYS_SCREENSHOTS to a folder to draw the screenshots")
-	}
-	for _, v := range []struct {
-		suffix  string
-		variant fyne.ThemeVariant
-	}{{"", theme.VariantDark}, {"-light", theme.VariantLight}} {
-		t.Run("variant"+v.suffix, func(t *testing.T) {
-			h := newHarness(t, sandbox.Config{Seed: 7, Certificates: 24, Profiles: 40})
-			h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
-			_, tk := h.link("Example Corp (Clients)", core.KindTeam, sandbox.RoleAdmin)
-			third, _ := h.link("Side Project LLC", core.KindEnterprise, sandbox.RoleAdmin)
-			keys, _ := h.vault.List(t.Context())
-			c := h.opts.NewClient(core.Credentials{KeyID: tk.KeyID, IssuerID: tk.IssuerID, Kind: tk.Kind, PrivateKey: tk.PrivateKey})
-			certs, _, err1 := c.Certificates.List(t.Context(), nil)
-			profiles, _, err2 := c.Profiles.List(t.Context(), nil)
-			if err1 != nil || err2 != nil {
-				t.Fatal(err1, err2)
-			}
-			cache := storage.NewListCache(h.stateDir)
-			for i, k := range keys[1:] {
-				var cs []core.Certificate
-				var ps []core.Profile
-				for j, c := range certs {
-					if j%3 == i {
-						cs = append(cs, c)
-					}
-				}
-				for j, p := range profiles {
-					if j%(3+i) == 0 {
-						ps = append(ps, p)
-					}
-				}
-				fetched := time.Now().Add(-time.Duration(40*(i+1)) * time.Minute)
-				if k.ID == third.ID {
-					fetched = time.Now().Add(-26 * time.Hour)
-				}
-				if err := cache.Update(k.ID, func(cl *storage.CachedLists) {
-					cl.Certificates = &storage.CachedList[core.Certificate]{FetchedAt: fetched, Items: cs}
-					cl.Profiles = &storage.CachedList[core.Profile]{FetchedAt: fetched, Items: ps}
-				}); err != nil {
-					t.Fatal(err)
+	inBothThemes(t, func(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
+		h := newHarness(t, sandbox.Config{Seed: 7, Certificates: 24, Profiles: 40})
+		h.link("Example Corp", core.KindTeam, sandbox.RoleAdmin)
+		_, tk := h.link("Example Corp (Clients)", core.KindTeam, sandbox.RoleAdmin)
+		third, _ := h.link("Side Project LLC", core.KindEnterprise, sandbox.RoleAdmin)
+		keys, _ := h.vault.List(t.Context())
+		c := h.opts.NewClient(core.Credentials{KeyID: tk.KeyID, IssuerID: tk.IssuerID, Kind: tk.Kind, PrivateKey: tk.PrivateKey})
+		certs, _, err1 := c.Certificates.List(t.Context(), nil)
+		profiles, _, err2 := c.Profiles.List(t.Context(), nil)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		cache := storage.NewListCache(h.stateDir)
+		for i, k := range keys[1:] {
+			var cs []core.Certificate
+			var ps []core.Profile
+			for j, c := range certs {
+				if j%3 == i {
+					cs = append(cs, c)
 				}
 			}
-			if _, err := storage.NewSettingsStore(h.vault.Dir()).Update(func(s *storage.Settings) {
-				s.ExpiryMaxAge = storage.Duration(7 * 24 * time.Hour)
+			for j, p := range profiles {
+				if j%(3+i) == 0 {
+					ps = append(ps, p)
+				}
+			}
+			fetched := time.Now().Add(-time.Duration(40*(i+1)) * time.Minute)
+			if k.ID == third.ID {
+				fetched = time.Now().Add(-26 * time.Hour)
+			}
+			if err := cache.Update(k.ID, func(cl *storage.CachedLists) {
+				cl.Certificates = &storage.CachedList[core.Certificate]{FetchedAt: fetched, Items: cs}
+				cl.Profiles = &storage.CachedList[core.Profile]{FetchedAt: fetched, Items: ps}
 			}); err != nil {
 				t.Fatal(err)
 			}
-			h.do(func() { fyne.CurrentApp().Settings().SetTheme(variantTheme{newTheme(), v.variant}) })
-			h.open()
-			h.waitLoaded()
-			h.overviewReady()
-			h.do(func() {
-				tl := h.u.overview.timeline
-				for _, m := range tl.marks {
-					if m.item.Expiry.State == core.ExpiryExpiringSoon && m.item.Kind == actions.KindProfile {
-						tl.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: m.pos}})
-						break
-					}
+		}
+		if _, err := storage.NewSettingsStore(h.vault.Dir()).Update(func(s *storage.Settings) {
+			s.ExpiryMaxAge = storage.Duration(7 * 24 * time.Hour)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h.useTheme(variant)
+		h.open()
+		h.waitLoaded()
+		h.overviewReady()
+		h.do(func() {
+			tl := h.u.overview.timeline
+			for _, m := range tl.marks {
+				if m.item.Expiry.State == core.ExpiryExpiringSoon && m.item.Kind == actions.KindProfile {
+					tl.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: m.pos}})
+					break
 				}
-			})
-			h.capture(out, "overview"+v.suffix+".png")
+			}
 		})
-	}
+		h.capture(out, "overview"+suffix+".png")
+	})
 }

@@ -211,40 +211,31 @@ func TestReadinessRenewsAnExpiringCertificate(t *testing.T) {
 // fixed (green), one cell only missing its installation (amber), the rest
 // red, and the expiring certificate with its Renew button.
 func TestScreenshotOfReadiness(t *testing.T) {
-	out := os.Getenv("ASCKEYS_SCREENSHOTS")
-	if out == "" {
-		t.Skip("set ASCKEYS_SCREENSHOTS to a folder to draw the screenshots")
-	}
-	for _, v := range []struct {
-		suffix  string
-		variant fyne.ThemeVariant
-	}{{"", theme.VariantDark}, {"-light", theme.VariantLight}} {
-		t.Run("variant"+v.suffix, func(t *testing.T) {
-			h, folders := openReadiness(t)
-			h.do(func() { fyne.CurrentApp().Settings().SetTheme(variantTheme{newTheme(), v.variant}) })
-			r := h.u.view.readiness
-			var notes []actions.Cell
-			h.do(func() {
-				for _, c := range r.cells {
-					if c.BundleIdentifier == "com.example.doctor.notes" {
-						notes = append(notes, c)
-					}
+	inBothThemes(t, func(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
+		h, folders := openReadiness(t)
+		h.useTheme(variant)
+		r := h.u.view.readiness
+		var notes []actions.Cell
+		h.do(func() {
+			for _, c := range r.cells {
+				if c.BundleIdentifier == "com.example.doctor.notes" {
+					notes = append(notes, c)
 				}
-				r.runFix(actions.PlanFix(notes, r.usable(), true))
-			})
-			h.waitFor("the fix", func() bool { return !r.busy && strings.Contains(r.status.Text, "Fixed:") })
-			h.do(func() {
-				c := h.cellView("com.example.doctor.notes", "adhoc").cell
-				for _, f := range folders {
-					os.Remove(filepath.Join(f, c.Profile.UUID+".mobileprovision"))
-				}
-				r.recheck(false, "")
-			})
-			h.waitChecked()
-			h.do(func() { h.cellView("com.example.doctor.maps", "development").MouseIn(&desktop.MouseEvent{}) })
-			h.capture(out, "readiness"+v.suffix+".png")
+			}
+			r.runFix(actions.PlanFix(notes, r.usable(), true))
 		})
-	}
+		h.waitFor("the fix", func() bool { return !r.busy && strings.Contains(r.status.Text, "Fixed:") })
+		h.do(func() {
+			c := h.cellView("com.example.doctor.notes", "adhoc").cell
+			for _, f := range folders {
+				os.Remove(filepath.Join(f, c.Profile.UUID+".mobileprovision"))
+			}
+			r.recheck(false, "")
+		})
+		h.waitChecked()
+		h.do(func() { h.cellView("com.example.doctor.maps", "development").MouseIn(&desktop.MouseEvent{}) })
+		h.capture(out, "readiness"+suffix+".png")
+	})
 }
 
 // Choosing another key with the Readiness tab shown checks that key; an
