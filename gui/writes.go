@@ -69,26 +69,33 @@ func (w *writes) run(busy, failTitle string, work func(ctx context.Context, e wr
 	}
 	k := v.key
 	v.setNotice(toneNote, busy, true)
-	v.work.background(func(ctx context.Context) {
+	w.background(k, work, func(done func(), err error) {
+		if !v.showing(k.ID) {
+			return
+		}
+		if err != nil {
+			v.clearNotice()
+			w.showFailure(failTitle, err)
+			return
+		}
+		if done != nil {
+			done()
+		}
+	})
+}
+
+// background does work with key k's write environment off the UI
+// goroutine, notes the rate limit Apple reported, and hands the outcome to
+// then on the UI goroutine.
+func (w *writes) background(k storage.Key, work func(ctx context.Context, e writeEnv) (func(), error), then func(done func(), err error)) {
+	w.v.work.background(func(ctx context.Context) {
 		e, err := w.env(ctx, k)
 		var done func()
 		if err == nil {
 			done, err = work(ctx, e)
-			v.rateLimitFrom(k.ID, e.deps.Client)
+			w.v.rateLimitFrom(k.ID, e.deps.Client)
 		}
-		fyne.Do(func() {
-			if !v.showing(k.ID) {
-				return
-			}
-			if err != nil {
-				v.clearNotice()
-				w.showFailure(failTitle, err)
-				return
-			}
-			if done != nil {
-				done()
-			}
-		})
+		fyne.Do(func() { then(done, err) })
 	})
 }
 
@@ -232,22 +239,14 @@ func (w *writes) runForm(f *formDialog, work func(ctx context.Context, e writeEn
 	v := w.v
 	k := v.key
 	f.busy(true)
-	v.work.background(func(ctx context.Context) {
-		e, err := w.env(ctx, k)
-		var done func()
-		if err == nil {
-			done, err = work(ctx, e)
-			v.rateLimitFrom(k.ID, e.deps.Client)
+	w.background(k, work, func(done func(), err error) {
+		if err != nil {
+			f.fail(err)
+			return
 		}
-		fyne.Do(func() {
-			if err != nil {
-				f.fail(err)
-				return
-			}
-			f.m.hide()
-			if v.showing(k.ID) && done != nil {
-				done()
-			}
-		})
+		f.m.hide()
+		if v.showing(k.ID) && done != nil {
+			done()
+		}
 	})
 }
